@@ -1,0 +1,213 @@
+// The workflow definition format. These types are the documentation of the data; the JSON Schema in
+// definition-schema.ts is the contract at the edges and must describe exactly the same shape.
+
+/** Every node kind the engine understands. Kinds are versioned by the definition's schemaVersion. */
+export type NodeKind =
+  | 'trigger'
+  | 'rule'
+  | 'ai.classify'
+  | 'ai.sentiment'
+  | 'ai.assign'
+  | 'ai.recommend'
+  | 'ai.draft'
+  | 'task'
+  | 'approval'
+  | 'action'
+  | 'wait'
+  | 'end';
+
+export interface Position {
+  x: number;
+  y: number;
+}
+
+/** An ISO 8601 duration such as "PT30S", "PT4H" or "P2DT3H". */
+export type IsoDuration = string;
+
+/** An SLA / escalation timer on a waiting node (task, approval, wait): when it fires, the node is left by `outcome`. */
+export interface Escalation {
+  /** Outcome name, unique within the node; an edge with this outcome must leave the node. */
+  outcome: string;
+  after: IsoDuration;
+}
+
+// ---- json-rules-engine conditions (the subset we accept; see definition-schema.ts) ----
+export interface ConditionLeaf {
+  fact: string;
+  operator: string;
+  value: unknown;
+  path?: string;
+}
+export type Condition = ConditionLeaf | AllConditions | AnyConditions | NotCondition;
+export interface AllConditions {
+  all: Condition[];
+}
+export interface AnyConditions {
+  any: Condition[];
+}
+export interface NotCondition {
+  not: Condition;
+}
+export type TopLevelCondition = AllConditions | AnyConditions | NotCondition;
+
+export interface RuleDefinition {
+  name: string;
+  /** Outcome taken when this rule matches. Rules are evaluated in order; the first match wins. */
+  outcome: string;
+  conditions: TopLevelCondition;
+}
+
+// ---- params per node kind ----
+export type TriggerEvent = 'ticket.created' | 'ticket.updated' | 'manual';
+
+export interface TriggerParams {
+  event: TriggerEvent;
+  /** Optional conditions over the ticket that must hold for the workflow to start. */
+  conditions?: TopLevelCondition;
+}
+
+export interface RuleParams {
+  rules: RuleDefinition[];
+  defaultOutcome: string;
+}
+
+export interface AiParamsBase {
+  provider?: string;
+  model?: string;
+  /** Below this confidence the node leaves by `low_confidence` so a human decides. */
+  threshold?: number;
+}
+export interface AiClassifyParams extends AiParamsBase {
+  field: string;
+  labels?: string[];
+}
+export type AiSentimentParams = AiParamsBase;
+export interface AiAssignParams extends AiParamsBase {
+  team?: string;
+}
+export interface AiRecommendParams extends AiParamsBase {
+  topK?: number;
+}
+export interface AiDraftParams extends AiParamsBase {
+  /** Whether a confident draft may be sent without a human. Default false. */
+  autoSend?: boolean;
+}
+
+export type AssigneeRef =
+  | { type: 'role'; role: string }
+  | { type: 'team'; team: string }
+  | { type: 'user'; user: string }
+  | { type: 'ai' };
+
+export interface FormAction {
+  /** Outcome name taken when the form is submitted with this action. */
+  id: string;
+  label: string;
+}
+
+export interface TaskParams {
+  title: string;
+  assignee: AssigneeRef;
+  /** Key into definition.forms. */
+  form?: string;
+  actions: FormAction[];
+  escalations?: Escalation[];
+}
+
+export interface ApprovalParams {
+  title: string;
+  approvers: AssigneeRef[];
+  /** Approvals needed (n of m). Default 1. */
+  required?: number;
+  /** Rejections that end the approval as rejected. Default 1. */
+  rejectionsToReject?: number;
+  escalations?: Escalation[];
+}
+
+export type ActionStep =
+  | { type: 'setFields'; fields: Record<string, unknown> }
+  | { type: 'addTags'; tags: string[] }
+  | { type: 'removeTags'; tags: string[] }
+  | { type: 'http'; method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'; url: string; headers?: Record<string, string>; body?: unknown; timeoutMs?: number };
+
+export interface ActionParams {
+  steps: ActionStep[];
+}
+
+export interface WaitParams {
+  /** Leave by `elapsed` after this duration. */
+  duration?: IsoDuration;
+  /** Leave by `resumed` when one of these ticket events arrives (e.g. "customer.replied"). */
+  resumeOn?: string[];
+  escalations?: Escalation[];
+}
+
+export interface EndParams {
+  status: 'resolved' | 'closed' | 'cancelled';
+}
+
+export interface NodeParamsByKind {
+  trigger: TriggerParams;
+  rule: RuleParams;
+  'ai.classify': AiClassifyParams;
+  'ai.sentiment': AiSentimentParams;
+  'ai.assign': AiAssignParams;
+  'ai.recommend': AiRecommendParams;
+  'ai.draft': AiDraftParams;
+  task: TaskParams;
+  approval: ApprovalParams;
+  action: ActionParams;
+  wait: WaitParams;
+  end: EndParams;
+}
+
+export interface WorkflowNodeOf<K extends NodeKind> {
+  /** Unique within the definition; becomes the XState state id. Pattern ^[A-Za-z][A-Za-z0-9_-]*$. */
+  id: string;
+  kind: K;
+  name?: string;
+  position: Position;
+  params: NodeParamsByKind[K];
+}
+export type WorkflowNode = { [K in NodeKind]: WorkflowNodeOf<K> }[NodeKind];
+
+export interface WorkflowEdge {
+  id: string;
+  source: string;
+  target: string;
+  /** The source node's outcome this edge follows. */
+  outcome: string;
+}
+
+/** A form shown to a human at a task/approval: a JSON Schema for the data plus an optional UI hint object. */
+export interface FormDefinition {
+  title?: string;
+  schema: Record<string, unknown>;
+  uiSchema?: Record<string, unknown>;
+}
+
+export interface WorkflowDefinition {
+  schemaVersion: 1;
+  /** Stable key of the workflow, e.g. "refund-approval". */
+  key: string;
+  name: string;
+  description?: string;
+  nodes: WorkflowNode[];
+  edges: WorkflowEdge[];
+  forms?: Record<string, FormDefinition>;
+}
+
+/** One problem found in a definition. `path` is a JSON pointer into the document. */
+export interface ValidationIssue {
+  path: string;
+  message: string;
+  severity: 'error' | 'warning';
+  /** Stable machine-readable code, e.g. "schema", "edge.unknown-target", "graph.unreachable". */
+  code: string;
+}
+
+export interface ValidationResult {
+  valid: boolean;
+  errors: ValidationIssue[];
+  warnings: ValidationIssue[];
+}

@@ -1,0 +1,99 @@
+// The database schema as Kysely types. Keep in step with migrations/ (the source of truth).
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type Json<T> = ColumnType<T, T | string, T | string>;
+
+export interface WorkflowsTable {
+  id: Generated<string>;
+  key: string;
+  name: string;
+  /** The editable draft; publishing copies it into an immutable workflow_versions row. */
+  draft: Json<unknown>;
+  created_at: Generated<Timestamp>;
+  updated_at: Generated<Timestamp>;
+}
+
+export interface WorkflowVersionsTable {
+  id: Generated<string>;
+  workflow_id: string;
+  version: number;
+  definition: Json<unknown>;
+  note: string | null;
+  published_at: Generated<Timestamp>;
+}
+
+export interface TicketsTable {
+  id: Generated<string>;
+  subject: string;
+  body: string;
+  status: Generated<string>;
+  priority: Generated<string>;
+  fields: Generated<Json<Record<string, unknown>>>;
+  tags: Generated<string[]>;
+  created_at: Generated<Timestamp>;
+  updated_at: Generated<Timestamp>;
+}
+
+export type RunStatusColumn = 'running' | 'waiting' | 'stuck' | 'completed';
+
+export interface RunsTable {
+  id: Generated<string>;
+  workflow_version_id: string;
+  ticket_id: string | null;
+  status: RunStatusColumn;
+  /** Current node id (the XState state value), for listing and the inspector. */
+  state: string;
+  snapshot: Json<unknown>;
+  /** Number of history rows; the next applied event gets sequence + 1. */
+  sequence: number;
+  error: string | null;
+  created_at: Generated<Timestamp>;
+  updated_at: Generated<Timestamp>;
+  completed_at: Timestamp | null;
+}
+
+export interface RunHistoryTable {
+  id: Generated<string>;
+  run_id: string;
+  sequence: number;
+  event: Json<unknown>;
+  from_state: string | null;
+  to_state: string;
+  effects: Json<unknown>;
+  /** Idempotency key of the event (e.g. "<run>:<seq>:<effect index>" for effect results); unique per run. */
+  event_key: string | null;
+  /** Event time as given by the event (`at`). */
+  at: Timestamp;
+  recorded_at: Generated<Timestamp>;
+}
+
+export interface TasksTable {
+  /** The effect key that opened it, so a retried effect cannot open it twice. */
+  id: string;
+  run_id: string;
+  node_id: string;
+  visit: number;
+  kind: 'task' | 'approval';
+  title: string;
+  assignee: Json<unknown>;
+  status: Generated<'open' | 'done' | 'cancelled'>;
+  created_at: Generated<Timestamp>;
+}
+
+export interface Database {
+  workflows: WorkflowsTable;
+  workflow_versions: WorkflowVersionsTable;
+  tickets: TicketsTable;
+  runs: RunsTable;
+  run_history: RunHistoryTable;
+  tasks: TasksTable;
+}
+
+export type Workflow = Selectable<WorkflowsTable>;
+export type WorkflowVersion = Selectable<WorkflowVersionsTable>;
+export type Ticket = Selectable<TicketsTable>;
+export type NewTicket = Insertable<TicketsTable>;
+export type Run = Selectable<RunsTable>;
+export type RunUpdate = Updateable<RunsTable>;
+export type RunHistoryRow = Selectable<RunHistoryTable>;
