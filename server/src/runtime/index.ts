@@ -1,0 +1,5 @@
+export { Runtime, type RuntimeDeps, type IncomingEvent, type StartRunInput, type SendEventOptions, type SendEventResult } from './runtime.ts';
+export { createBoss, tuningFromEnv, WORK_QUEUE, TIMER_QUEUE, type RuntimeTuning } from './queues.ts';
+export { startWorkers, type Workers, type WorkerOptions } from './workers.ts';
+export type { WorkJobData, TimerJobData, AppliedStep } from './persist.ts';
+export type { AiExecutor, AiResult } from './effects/ai.ts';

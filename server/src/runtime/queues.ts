@@ -1,0 +1,79 @@
+// pg-boss queues of the durable runtime and how they are configured. Effects that touch the world
+// (AI, actions) and timers are jobs; everything that only writes our own tables happens inline in the
+// transaction that applies the event (see persist.ts).
+import { PgBoss, type Queue } from 'pg-boss';
+import type { Logger } from 'pino';
+
+export const WORK_QUEUE = 'flowdesk.work';
+export const TIMER_QUEUE = 'flowdesk.timer';
+
+export interface RuntimeTuning {
+  /** Attempts after the first before a failing effect answers with the `error` outcome. */
+  effectRetryLimit: number;
+  /** Seconds a claimed job may stay active before pg-boss hands it to another worker (crashed worker). */
+  effectExpireSeconds: number;
+  /** Per-attempt timeout inside the handler, in ms. */
+  effectTimeoutMs: number;
+  /** Worker poll interval when no NOTIFY arrives, seconds (>= 0.5). */
+  pollingIntervalSeconds: number;
+  /** How often pg-boss looks for expired jobs of crashed workers, seconds. */
+  superviseIntervalSeconds: number;
+}
+
+export function tuningFromEnv(env: NodeJS.ProcessEnv = process.env): RuntimeTuning {
+  const num = (name: string, fallback: number, min: number) => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const value = Number(raw);
+    if (!Number.isFinite(value) || value < min) throw new Error(`${name} must be a number >= ${min} (got ${JSON.stringify(raw)})`);
+    return value;
+  };
+  return {
+    effectRetryLimit: num('FLOWDESK_EFFECT_RETRY_LIMIT', 3, 0),
+    effectExpireSeconds: num('FLOWDESK_EFFECT_EXPIRE_SECONDS', 60, 1),
+    effectTimeoutMs: num('FLOWDESK_EFFECT_TIMEOUT_MS', 30_000, 1),
+    pollingIntervalSeconds: num('FLOWDESK_POLL_SECONDS', 0.5, 0.5),
+    superviseIntervalSeconds: num('FLOWDESK_SUPERVISE_SECONDS', 30, 1),
+  };
+}
+
+function queueOptions(tuning: RuntimeTuning): Record<string, Omit<Queue, 'name'>> {
+  return {
+    [WORK_QUEUE]: {
+      retryLimit: tuning.effectRetryLimit,
+      retryDelay: 1,
+      retryBackoff: true,
+      retryDelayMax: 60,
+      expireInSeconds: tuning.effectExpireSeconds,
+      notify: true,
+    },
+    [TIMER_QUEUE]: {
+      retryLimit: 10,
+      retryDelay: 1,
+      retryBackoff: true,
+      retryDelayMax: 60,
+      expireInSeconds: tuning.effectExpireSeconds,
+    },
+  };
+}
+
+/** Starts pg-boss on the given database and makes sure our queues exist with the current settings. */
+export async function createBoss(connectionString: string, logger: Logger, tuning = tuningFromEnv()): Promise<PgBoss> {
+  const boss = new PgBoss({
+    connectionString,
+    useListenNotify: true,
+    max: 4,
+    application_name: 'flowdesk-boss',
+    superviseIntervalSeconds: tuning.superviseIntervalSeconds,
+  });
+  // Without a listener an 'error' event would crash the process; pg-boss keeps polling after errors
+  // (e.g. while Postgres restarts), so logging is the right reaction.
+  boss.on('error', (error) => logger.warn({ err: error }, 'pg-boss error'));
+  await boss.start();
+  for (const [name, options] of Object.entries(queueOptions(tuning))) {
+    const existing = await boss.getQueue(name);
+    if (existing) await boss.updateQueue(name, options);
+    else await boss.createQueue(name, options);
+  }
+  return boss;
+}

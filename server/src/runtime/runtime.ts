@@ -1,0 +1,241 @@
+// The durable runtime: every event for a run is applied in ONE Postgres transaction that locks the run
+// row, lets the pure engine decide (advance), and persists history + snapshot + effect jobs together.
+// See docs/architecture.md for the argument why no event is lost and none is applied twice.
+import { randomUUID } from 'node:crypto';
+import type { Kysely, Transaction } from 'kysely';
+import { fromKysely, type PgBoss } from 'pg-boss';
+import type { Logger } from 'pino';
+import { advance, describeRun, matchesTrigger, type AdvanceResult, type Effect, type RunEvent, type RunSnapshot } from '@flowdesk/engine';
+import type { WorkflowDefinition } from '@flowdesk/schema';
+import type { Database, Run, RunStatusColumn } from '../db/types.ts';
+import { conflict, invalidInput, notFound } from '../errors.ts';
+import { DefinitionCache } from './definitions.ts';
+import { persistSteps, type AppliedStep } from './persist.ts';
+import { WORK_QUEUE } from './queues.ts';
+import { ticketFacts } from './ticket-facts.ts';
+
+export interface RuntimeDeps {
+  db: Kysely<Database>;
+  boss: PgBoss;
+  logger: Logger;
+  /** Injected clock so tests can control time; events carry the time they were received. */
+  now?: () => Date;
+}
+
+/** An event as callers may send it: `at` is filled in with the receive time when missing. */
+export type IncomingEvent = Omit<RunEvent, 'at'> & { at?: string };
+
+export interface StartRunInput {
+  workflowVersionId: string;
+  ticketId?: string | null;
+  /** Facts for a run without a ticket row (or extra facts merged over the ticket's). */
+  ticket?: Record<string, unknown>;
+  at?: string;
+}
+
+export interface SendEventOptions {
+  /** Idempotency key: an event whose key was already applied to this run is a no-op. */
+  eventKey?: string;
+  /** Runs inside the event's transaction after the lock is taken and before the step is persisted. */
+  beforePersist?: (trx: Transaction<Database>, run: Run) => Promise<void>;
+  /** Refresh context.ticket from the tickets row (after beforePersist) before stepping. */
+  refreshTicket?: boolean;
+}
+
+export interface SendEventResult {
+  applied: boolean;
+  reason?: string;
+  duplicate?: boolean;
+  run: Run;
+  steps: AppliedStep[];
+}
+
+export class Runtime {
+  readonly db: Kysely<Database>;
+  readonly boss: PgBoss;
+  readonly logger: Logger;
+  readonly definitions = new DefinitionCache();
+  readonly #now: () => Date;
+
+  constructor(deps: RuntimeDeps) {
+    this.db = deps.db;
+    this.boss = deps.boss;
+    this.logger = deps.logger.child({ component: 'runtime' });
+    this.#now = deps.now ?? (() => new Date());
+  }
+
+  now(): Date {
+    return this.#now();
+  }
+
+  async definitionOf(versionId: string): Promise<WorkflowDefinition> {
+    return this.definitions.get(this.db, versionId);
+  }
+
+  /** Starts a run pinned to one published version. The run row, its history and its jobs commit together. */
+  async startRun(input: StartRunInput, trx?: Transaction<Database>): Promise<{ run: Run; steps: AppliedStep[] }> {
+    if (!trx) return this.db.transaction().execute((t) => this.startRun(input, t));
+    const definition = await this.definitions.get(trx, input.workflowVersionId);
+    let facts: Record<string, unknown> = {};
+    if (input.ticketId) {
+      const ticket = await trx.selectFrom('tickets').selectAll().where('id', '=', input.ticketId).executeTakeFirst();
+      if (!ticket) throw notFound('ticket', input.ticketId);
+      facts = ticketFacts(ticket);
+    }
+    facts = { ...facts, ...(input.ticket ?? {}) };
+    const at = input.at ?? this.now().toISOString();
+    const result = await advance(definition, null, { start: { ticket: facts, at } });
+    const runId = randomUUID();
+    const summary = describeRun(definition, result.snapshot);
+    await trx
+      .insertInto('runs')
+      .values({
+        id: runId,
+        workflow_version_id: input.workflowVersionId,
+        ticket_id: input.ticketId ?? null,
+        status: summary.status,
+        state: summary.nodeId,
+        snapshot: JSON.stringify(result.snapshot),
+        sequence: 0,
+        error: null,
+      })
+      .execute();
+    const steps = appliedSteps(result);
+    await persistSteps(trx, this.boss, {
+      runId,
+      previousSequence: 0,
+      ticketId: input.ticketId ?? null,
+      steps,
+      snapshot: result.snapshot,
+      state: summary.nodeId,
+      status: summary.status,
+      error: errorOf(result.snapshot),
+      eventKey: null,
+    });
+    const run = await trx.selectFrom('runs').selectAll().where('id', '=', runId).executeTakeFirstOrThrow();
+    this.logger.info({ runId, workflow: definition.key, state: run.state }, 'run started');
+    return { run, steps };
+  }
+
+  /** Starts every published workflow (latest version each) whose trigger matches this ticket event. */
+  async startRunsForTicket(ticketId: string, eventName: 'ticket.created' | 'ticket.updated', trx?: Transaction<Database>): Promise<Run[]> {
+    if (!trx) return this.db.transaction().execute((t) => this.startRunsForTicket(ticketId, eventName, t));
+    const ticket = await trx.selectFrom('tickets').selectAll().where('id', '=', ticketId).executeTakeFirst();
+    if (!ticket) throw notFound('ticket', ticketId);
+    const latest = await trx
+      .selectFrom('workflow_versions as v')
+      .select(['v.id', 'v.workflow_id', 'v.version'])
+      .where(({ eb, selectFrom }) =>
+        eb('v.version', '=', selectFrom('workflow_versions as w').select((e) => e.fn.max('w.version').as('max')).whereRef('w.workflow_id', '=', 'v.workflow_id')),
+      )
+      .orderBy('v.workflow_id')
+      .execute();
+    const facts = ticketFacts(ticket);
+    const runs: Run[] = [];
+    for (const version of latest) {
+      const definition = await this.definitions.get(trx, version.id);
+      if (!(await matchesTrigger(definition, facts, eventName))) continue;
+      const { run } = await this.startRun({ workflowVersionId: version.id, ticketId }, trx);
+      runs.push(run);
+    }
+    return runs;
+  }
+
+  /**
+   * Applies one event to a run in one transaction: lock, dedupe, step, persist, enqueue.
+   * An event that is not relevant to the run's current state changes nothing and says why.
+   */
+  async sendEvent(runId: string, incoming: IncomingEvent, options: SendEventOptions = {}): Promise<SendEventResult> {
+    const event = { ...incoming, at: incoming.at ?? this.now().toISOString() } as RunEvent;
+    try {
+      return await this.#applyEvent(runId, event, options);
+    } catch (error) {
+      // Work done by beforePersist must not survive an event that turned out not to apply.
+      if (error instanceof EventNotApplied) return error.result;
+      throw error;
+    }
+  }
+
+  async #applyEvent(runId: string, event: RunEvent, options: SendEventOptions): Promise<SendEventResult> {
+    return this.db.transaction().execute(async (trx) => {
+      const run = await trx.selectFrom('runs').selectAll().where('id', '=', runId).forUpdate().executeTakeFirst();
+      if (!run) throw notFound('run', runId);
+      if (options.eventKey) {
+        const seen = await trx.selectFrom('run_history').select('sequence').where('run_id', '=', runId).where('event_key', '=', options.eventKey).executeTakeFirst();
+        if (seen) return { applied: false, duplicate: true, reason: `event ${options.eventKey} was already applied (history #${seen.sequence})`, run, steps: [] };
+      }
+      if (run.status === 'completed') return { applied: false, reason: `run is completed (at node "${run.state}")`, run, steps: [] };
+      const definition = await this.definitions.get(trx, run.workflow_version_id);
+      if (options.beforePersist) await options.beforePersist(trx, run);
+      if (options.refreshTicket && run.ticket_id) {
+        const ticket = await trx.selectFrom('tickets').selectAll().where('id', '=', run.ticket_id).executeTakeFirst();
+        if (ticket) (event as { ticket?: Record<string, unknown> }).ticket = { ...ticketFacts(ticket), ...(event.ticket ?? {}) };
+      }
+      const result = await advance(definition, run.snapshot as RunSnapshot, { event });
+      const steps = appliedSteps(result);
+      if (steps.length === 0) {
+        const ignored = { applied: false, reason: result.ignoredReason ?? 'event changes nothing in the current state', run, steps };
+        if (options.beforePersist) throw new EventNotApplied(ignored);
+        return ignored;
+      }
+      const summary = describeRun(definition, result.snapshot);
+      await persistSteps(trx, this.boss, {
+        runId,
+        previousSequence: run.sequence,
+        ticketId: run.ticket_id,
+        steps,
+        snapshot: result.snapshot,
+        state: summary.nodeId,
+        status: summary.status,
+        error: errorOf(result.snapshot),
+        eventKey: options.eventKey ?? null,
+      });
+      const updated = await trx.selectFrom('runs').selectAll().where('id', '=', runId).executeTakeFirstOrThrow();
+      return { applied: true, run: updated, steps };
+    });
+  }
+
+  /** Re-enqueues the failed work of a stuck run under a fresh idempotency key. */
+  async retry(runId: string): Promise<{ run: Run; effect: Effect }> {
+    return this.db.transaction().execute(async (trx) => {
+      const run = await trx.selectFrom('runs').selectAll().where('id', '=', runId).forUpdate().executeTakeFirst();
+      if (!run) throw notFound('run', runId);
+      const failure = (run.snapshot as RunSnapshot).context.failure;
+      if (run.status !== 'stuck' || !failure) throw conflict(`run ${runId} is ${run.status}, only stuck runs can be retried`);
+      const entered = await trx
+        .selectFrom('run_history')
+        .select(['sequence', 'effects'])
+        .where('run_id', '=', runId)
+        .where('to_state', '=', failure.nodeId)
+        .orderBy('sequence', 'desc')
+        .execute();
+      const effect = entered
+        .flatMap((row) => row.effects as Effect[])
+        .find((e) => e.nodeId === failure.nodeId && e.visit === failure.visit && e.type !== 'timer.schedule');
+      if (!effect) throw invalidInput(`no retryable effect found for node "${failure.nodeId}" visit ${failure.visit}`);
+      await this.boss.insert(WORK_QUEUE, [{ data: { runId, key: `${runId}:retry:${run.sequence}`, effect } }], { db: fromKysely(trx) });
+      await trx.updateTable('runs').set({ status: 'running', updated_at: new Date() }).where('id', '=', runId).execute();
+      const updated = await trx.selectFrom('runs').selectAll().where('id', '=', runId).executeTakeFirstOrThrow();
+      this.logger.info({ runId, nodeId: failure.nodeId }, 'stuck run retried');
+      return { run: updated, effect };
+    });
+  }
+}
+
+/** Thrown inside the transaction to roll back side work of an event that did not apply. */
+class EventNotApplied extends Error {
+  constructor(readonly result: SendEventResult) {
+    super(result.reason);
+  }
+}
+
+function appliedSteps(result: AdvanceResult): AppliedStep[] {
+  return result.steps.filter((s) => s.changed).map((s) => ({ event: s.event as AppliedStep['event'], from: s.from, to: s.to, effects: s.effects }));
+}
+
+function errorOf(snapshot: RunSnapshot): string | null {
+  const failure = snapshot.context.failure;
+  return failure ? `node "${failure.nodeId}" failed: ${failure.error}` : null;
+}
+
+export type { RunStatusColumn };

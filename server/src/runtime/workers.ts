@@ -1,0 +1,111 @@
+// Effect and timer workers. Any number of processes may run them against one database: pg-boss hands
+// each job to one worker at a time (SKIP LOCKED), and the run-row lock plus the event key make a
+// redelivered job harmless. A worker killed mid-job leaves the job active until it expires, then
+// another worker takes it again.
+import type { Job, JobResult } from 'pg-boss';
+import type { Effect } from '@flowdesk/engine';
+import type { Runtime } from './runtime.ts';
+import { TIMER_QUEUE, WORK_QUEUE, tuningFromEnv, type RuntimeTuning } from './queues.ts';
+import type { TimerJobData, WorkJobData } from './persist.ts';
+import { EffectError, applyTicketSteps, runHttpSteps } from './effects/action.ts';
+import { noAiProvider, type AiExecutor } from './effects/ai.ts';
+
+export interface WorkerOptions {
+  /** Parallel fetch loops per queue in this process. */
+  concurrency?: number;
+  tuning?: RuntimeTuning;
+  ai?: AiExecutor;
+}
+
+export interface Workers {
+  stop(): Promise<void>;
+}
+
+export async function startWorkers(runtime: Runtime, options: WorkerOptions = {}): Promise<Workers> {
+  const tuning = options.tuning ?? tuningFromEnv();
+  const ai = options.ai ?? noAiProvider;
+  const log = runtime.logger.child({ component: 'worker' });
+  const common = {
+    batchSize: 10,
+    burstWhenBatchFull: true,
+    perJobResults: true,
+    localConcurrency: options.concurrency ?? 2,
+    pollingIntervalSeconds: tuning.pollingIntervalSeconds,
+    notifyPollingIntervalSeconds: 5,
+  } as const;
+
+  // One failing job must not fail its batch-mates: settle each job on its own.
+  const settleEach = <T>(handle: (job: Job<T>) => Promise<void>) => async (jobs: Job<T>[]): Promise<JobResult[]> => {
+    const results: JobResult[] = [];
+    for (const job of jobs) {
+      try {
+        await handle(job);
+        results.push({ id: job.id, status: 'completed' });
+      } catch (error) {
+        log.warn({ err: error, jobId: job.id, attempt: job.retryCount }, 'job failed, pg-boss will retry it');
+        results.push({ id: job.id, status: 'failed', output: { message: (error as Error).message } });
+      }
+    }
+    return results;
+  };
+
+  await runtime.boss.work<WorkJobData>(WORK_QUEUE, common, settleEach((job) => handleWork(runtime, job, tuning, ai)));
+  await runtime.boss.work<TimerJobData>(TIMER_QUEUE, common, settleEach((job) => handleTimer(runtime, job)));
+  log.info({ concurrency: common.localConcurrency }, 'workers started');
+  return {
+    async stop() {
+      await runtime.boss.offWork(WORK_QUEUE);
+      await runtime.boss.offWork(TIMER_QUEUE);
+    },
+  };
+}
+
+async function handleTimer(runtime: Runtime, job: Job<TimerJobData>): Promise<void> {
+  const { runId, key, nodeId, visit, timerId, fireAt } = job.data;
+  // The event time is the scheduled time, not the (possibly late) delivery time: replays stay identical.
+  const result = await runtime.sendEvent(runId, { type: 'timer.fired', nodeId, visit, timerId, at: fireAt }, { eventKey: key });
+  if (!result.applied) runtime.logger.debug({ runId, timerId, reason: result.reason }, 'timer ignored');
+}
+
+async function handleWork(runtime: Runtime, job: Job<WorkJobData>, tuning: RuntimeTuning, ai: AiExecutor): Promise<void> {
+  const { runId, key, effect } = job.data;
+  // A redelivered job whose result is already in the history has nothing left to do.
+  const done = await runtime.db.selectFrom('run_history').select('sequence').where('run_id', '=', runId).where('event_key', '=', key).executeTakeFirst();
+  if (done) return;
+  const isLastAttempt = (error: unknown) => job.retryCount >= tuning.effectRetryLimit || (error instanceof EffectError && error.permanent);
+  const resultEvent = (outcome: string, extra: { output?: unknown; error?: string }) => ({
+    type: 'effect.result' as const,
+    nodeId: effect.nodeId,
+    visit: effect.visit,
+    outcome,
+    ...extra,
+  });
+
+  try {
+    const { outcome, output } = await execute(effect, key, tuning, ai);
+    const ticketSteps = effect.type === 'action.execute' ? effect.steps.filter((s) => s.type !== 'http') : [];
+    await runtime.sendEvent(runId, resultEvent(outcome, { output }), {
+      eventKey: key,
+      refreshTicket: ticketSteps.length > 0,
+      beforePersist: ticketSteps.length > 0 ? (trx, run) => applyTicketSteps(trx, run.ticket_id, ticketSteps) : undefined,
+    });
+  } catch (error) {
+    if (!isLastAttempt(error)) throw error;
+    const message = (error as Error).message;
+    runtime.logger.warn({ runId, nodeId: effect.nodeId, attempts: job.retryCount + 1, error: message }, 'effect failed for good: answering with the error outcome');
+    await runtime.sendEvent(runId, resultEvent('error', { error: message }), { eventKey: key });
+  }
+}
+
+async function execute(effect: Effect, key: string, tuning: RuntimeTuning, ai: AiExecutor): Promise<{ outcome: string; output: unknown }> {
+  switch (effect.type) {
+    case 'action.execute': {
+      const http = await runHttpSteps(effect.steps, key, tuning.effectTimeoutMs);
+      return { outcome: 'done', output: http.length > 0 ? { http } : {} };
+    }
+    case 'ai.run':
+      return ai(effect, AbortSignal.timeout(tuning.effectTimeoutMs));
+    default:
+      throw new EffectError(`effect type ${effect.type} is not executed by workers`, true);
+  }
+}
