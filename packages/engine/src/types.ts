@@ -129,7 +129,33 @@ export interface StepResult {
   /** State (node id) before and after. */
   from: string | null;
   to: string;
+  /** Set when the event was ignored (changed: false): a sentence saying why, for API users and the run inspector. */
+  ignoredReason?: string;
 }
+
+/** What advance() applied: one record per event, in order (the start counts as a `run.start` event). */
+export interface RunStartEvent {
+  type: 'run.start';
+  at: string;
+  ticket: Ticket;
+}
+export interface StepRecord {
+  event: RunEvent | RunStartEvent;
+  from: string | null;
+  to: string;
+  /** External effects only (internal `rules.evaluate` effects were resolved in-process). */
+  effects: Effect[];
+  changed: boolean;
+}
+export interface AdvanceResult {
+  snapshot: RunSnapshot;
+  steps: StepRecord[];
+  /** All external effects of all steps, in order. */
+  effects: Effect[];
+  /** Set when the input event itself was ignored (then `steps` is empty and the snapshot is the one passed in). */
+  ignoredReason?: string;
+}
+export type AdvanceInput = { start: { ticket: Ticket; at: string } } | { event: RunEvent };
 
 export type RunStatus = 'running' | 'waiting' | 'stuck' | 'completed';
 

@@ -10,8 +10,8 @@ export interface WorkflowsTable {
   name: string;
   /** The editable draft; publishing copies it into an immutable workflow_versions row. */
   draft: Json<unknown>;
-  created_at: Generated<Timestamp>;
-  updated_at: Generated<Timestamp>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
 }
 
 export interface WorkflowVersionsTable {
@@ -20,7 +20,7 @@ export interface WorkflowVersionsTable {
   version: number;
   definition: Json<unknown>;
   note: string | null;
-  published_at: Generated<Timestamp>;
+  published_at: Timestamp;
 }
 
 export interface TicketsTable {
@@ -31,8 +31,8 @@ export interface TicketsTable {
   priority: Generated<string>;
   fields: Generated<Json<Record<string, unknown>>>;
   tags: Generated<string[]>;
-  created_at: Generated<Timestamp>;
-  updated_at: Generated<Timestamp>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
 }
 
 export type RunStatusColumn = 'running' | 'waiting' | 'stuck' | 'completed';
@@ -48,8 +48,8 @@ export interface RunsTable {
   /** Number of history rows; the next applied event gets sequence + 1. */
   sequence: number;
   error: string | null;
-  created_at: Generated<Timestamp>;
-  updated_at: Generated<Timestamp>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
   completed_at: Timestamp | null;
 }
 
@@ -65,7 +65,7 @@ export interface RunHistoryTable {
   event_key: string | null;
   /** Event time as given by the event (`at`). */
   at: Timestamp;
-  recorded_at: Generated<Timestamp>;
+  recorded_at: Timestamp;
 }
 
 export interface TasksTable {
@@ -78,7 +78,7 @@ export interface TasksTable {
   title: string;
   assignee: Json<unknown>;
   status: Generated<'open' | 'done' | 'cancelled'>;
-  created_at: Generated<Timestamp>;
+  created_at: Timestamp;
 }
 
 export interface Database {

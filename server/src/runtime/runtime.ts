@@ -23,7 +23,7 @@ export interface RuntimeDeps {
 }
 
 /** An event as callers may send it: `at` is filled in with the receive time when missing. */
-export type IncomingEvent = Omit<RunEvent, 'at'> & { at?: string };
+export type IncomingEvent = RunEvent extends infer E ? (E extends RunEvent ? Omit<E, 'at'> & { at?: string } : never) : never;
 
 export interface StartRunInput {
   workflowVersionId: string;
@@ -230,7 +230,7 @@ class EventNotApplied extends Error {
 }
 
 function appliedSteps(result: AdvanceResult): AppliedStep[] {
-  return result.steps.filter((s) => s.changed).map((s) => ({ event: s.event as AppliedStep['event'], from: s.from, to: s.to, effects: s.effects }));
+  return result.steps.filter((s) => s.changed).map((s) => ({ event: s.event as unknown as AppliedStep['event'], from: s.from, to: s.to, effects: s.effects }));
 }
 
 function errorOf(snapshot: RunSnapshot): string | null {

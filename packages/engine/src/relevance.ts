@@ -1,0 +1,56 @@
+// Is this event still relevant to the run? Durable delivery is at-least-once and timers outlive the states
+// that scheduled them, so stale and irrelevant events are normal: they are ignored with a sentence saying why.
+// These checks mirror the guards in machine-setup.ts (which stay, so the exported machine is self-contained).
+import type { WorkflowNode } from '@flowdesk/schema';
+import type { CompiledWorkflow } from './compile.ts';
+import { isWorkNode } from './outcomes.ts';
+import type { RunContext, RunEvent } from './types.ts';
+
+/** null when the event applies to the run; otherwise why it is ignored. */
+export function whyIgnored(compiled: CompiledWorkflow, current: string, status: string, context: RunContext, event: RunEvent): string | null {
+  if (status === 'done') return `run is completed (ended at node "${current}"); ${event.type} ignored`;
+  const node = compiled.nodes.get(current);
+  if (!node) return `run is at unknown node "${current}"`;
+  const visit = context.visits[current] ?? 0;
+
+  if (event.type === 'ticket.event') {
+    if (node.kind !== 'wait' || !node.params.resumeOn?.includes(event.name)) {
+      return `run is at node "${current}" (${node.kind}), which does not wait for ticket event "${event.name}"`;
+    }
+    return compiled.edges.get(current)?.has('resumed') ? null : `node "${current}" has no edge for outcome "resumed"`;
+  }
+
+  if (event.nodeId !== current) return `run is at node "${current}", event is for node "${event.nodeId}"`;
+  if (event.visit !== undefined && event.visit !== visit) {
+    const what = event.type === 'timer.fired' ? `timer "${event.timerId}"` : event.type;
+    return `${what} belongs to visit ${event.visit} but node "${current}" is at visit ${visit}`;
+  }
+
+  switch (event.type) {
+    case 'effect.result':
+      // Any outcome is relevant here: one without an edge marks the run stuck (context.failure).
+      return isWorkNode(node) ? null : `node "${current}" (${node.kind}) does not take effect results`;
+    case 'task.submit':
+      return whySubmissionIgnored(compiled, node, event.action);
+    case 'approval.vote': {
+      if (node.kind !== 'approval') return `node "${current}" (${node.kind}) is not an approval`;
+      if (event.decision !== 'approve' && event.decision !== 'reject') {
+        return `decision must be "approve" or "reject", got "${String(event.decision)}"`;
+      }
+      const previous = context.votes[current]?.[event.approver];
+      return previous === event.decision ? `approver "${event.approver}" already voted "${event.decision}" on "${current}" (visit ${visit})` : null;
+    }
+    case 'timer.fired': {
+      const timer = compiled.timers.get(event.timerId);
+      if (!timer || timer.nodeId !== current) return `node "${current}" has no timer "${event.timerId}"`;
+      return compiled.edges.get(current)?.has(timer.outcome) ? null : `node "${current}" has no edge for outcome "${timer.outcome}"`;
+    }
+  }
+}
+
+function whySubmissionIgnored(compiled: CompiledWorkflow, node: WorkflowNode, action: string): string | null {
+  if (node.kind !== 'task') return `node "${node.id}" (${node.kind}) is not a task`;
+  const actions = node.params.actions.map((a) => a.id);
+  if (!actions.includes(action)) return `task "${node.id}" has no action "${action}" (actions: ${actions.join(', ')})`;
+  return compiled.edges.get(node.id)?.has(action) ? null : `task "${node.id}" has no edge for action "${action}"`;
+}

@@ -1,0 +1,55 @@
+import { errorOutcome } from '../node-spec.ts';
+import type { NodeSpec } from '../node-spec.ts';
+import type { JSONSchema } from '../json-schema.ts';
+import { HTTP_URL_PATTERN, NAME_PATTERN, list, object, text } from '../schema-parts.ts';
+
+const tags = (description: string): JSONSchema =>
+  list(description, text('A tag.', 64), 50, { minItems: 1, uniqueItems: true });
+
+const stepSchema: JSONSchema = {
+  type: 'object',
+  description: 'One step; steps run in order.',
+  discriminator: { propertyName: 'type' },
+  required: ['type'],
+  oneOf: [
+    object('Set ticket fields.', {
+      type: { const: 'setFields', description: 'Set ticket fields.' },
+      fields: {
+        type: 'object',
+        description: 'Field name -> new value.',
+        minProperties: 1,
+        maxProperties: 100,
+        propertyNames: { pattern: NAME_PATTERN, maxLength: 64 },
+        additionalProperties: { description: 'New value of the field (any JSON value).' },
+      },
+    }, ['type', 'fields'], { title: 'setFields' }),
+    object('Add tags.', { type: { const: 'addTags', description: 'Add tags.' }, tags: tags('Tags to add.') }, ['type', 'tags'], { title: 'addTags' }),
+    object('Remove tags.', { type: { const: 'removeTags', description: 'Remove tags.' }, tags: tags('Tags to remove.') }, ['type', 'tags'], { title: 'removeTags' }),
+    object('Call an HTTP endpoint.', {
+      type: { const: 'http', description: 'Call an HTTP endpoint.' },
+      method: { type: 'string', enum: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], description: 'HTTP method.' },
+      url: { type: 'string', format: 'uri', pattern: HTTP_URL_PATTERN, maxLength: 2048, description: 'Absolute http(s) URL.' },
+      headers: {
+        type: 'object',
+        description: 'Request headers.',
+        maxProperties: 50,
+        propertyNames: { pattern: '^[A-Za-z0-9!#$%&\'*+.^_`|~-]{1,128}$' },
+        additionalProperties: { type: 'string', maxLength: 4096, description: 'Header value.' },
+      },
+      body: { description: 'JSON request body.' },
+      timeoutMs: { type: 'integer', minimum: 1, maximum: 60_000, description: 'Timeout in milliseconds (1..60000).' },
+    }, ['type', 'method', 'url'], { title: 'http' }),
+  ],
+};
+
+export const actionSpec: NodeSpec<'action'> = {
+  kind: 'action',
+  version: 1,
+  label: 'Action',
+  description: 'Changes the ticket or calls out: set fields, add/remove tags, HTTP call.',
+  category: 'action',
+  behaviour: 'work',
+  paramsSchema: object('Action parameters.', { steps: list('Steps run in order.', stepSchema, 50) }, ['steps']),
+  defaults: { steps: [] },
+  outcomes: () => [{ name: 'done', label: 'Done' }, errorOutcome],
+};

@@ -1,0 +1,15 @@
+import { startEmbeddedPostgres } from '/work/main/server/src/db/embedded.ts';
+import { createDatabase } from '/work/main/server/src/db/database.ts';
+import { migrateToLatest } from '/work/main/server/src/db/migrate.ts';
+import { createLogger } from '/work/main/server/src/logger.ts';
+import { sql } from 'kysely';
+const logger = await createLogger({ level: 'info', pretty: true });
+const t = Date.now();
+const pg = await startEmbeddedPostgres({ dataDir: '/tmp/fd-smoke', logger });
+console.log('started in', Date.now() - t, pg.connectionString);
+const h = createDatabase(pg.connectionString, { logger });
+console.log(await migrateToLatest(h.db, logger));
+const r = await sql<{ now: Date; big: string; l: string }>`select now(), 9007199254740993::int8 as big, lower('ÉCOLE') as l`.execute(h.db);
+console.log(r.rows[0], r.rows[0]!.now instanceof Date);
+await h.close();
+await pg.stop();

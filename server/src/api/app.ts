@@ -1,0 +1,88 @@
+// The HTTP API: one Fastify instance, one encapsulated plugin per area, schemas on every route,
+// one error format. buildApp() does not listen; the CLI calls app.listen(), tests call app.inject().
+import AjvCompiler from '@fastify/ajv-compiler';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { workflowDefinitionSchema } from '@flowdesk/schema';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { ApiDeps } from './deps.ts';
+import { errorHandling } from './errors.ts';
+import { healthRoutes } from './routes/health.ts';
+import { runRoutes } from './routes/runs.ts';
+import { ticketRoutes } from './routes/tickets.ts';
+import { workflowRoutes } from './routes/workflows.ts';
+import { ErrorResponseSchema } from './schemas.ts';
+
+export type { ApiDeps, ApiRuntime } from './deps.ts';
+
+export const BODY_LIMIT = 1024 * 1024;
+
+/**
+ * ajv for request bodies: no coercion (a JSON `"5"` is not the number 5), nothing silently removed
+ * (unknown properties are errors), every error reported; `discriminator` so the event union checks
+ * only the branch its `type` names; `verbose` so errors carry their schema for precise messages.
+ */
+export const AJV_OPTIONS = { removeAdditional: false, coerceTypes: false, allErrors: true, discriminator: true, verbose: true } as const;
+
+export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    bodyLimit: BODY_LIMIT,
+    ajv: { customOptions: AJV_OPTIONS },
+    routerOptions: { ignoreTrailingSlash: true },
+  });
+
+  // Path params and query strings are text by nature, so only they get type coercion ("?limit=20" -> 20).
+  const validators = AjvCompiler();
+  const strict = validators({}, { customOptions: AJV_OPTIONS });
+  const urlParts = validators({}, { customOptions: { ...AJV_OPTIONS, coerceTypes: true } });
+  app.setValidatorCompiler((route) => (route.httpPart === 'params' || route.httpPart === 'querystring' ? urlParts : strict)(route));
+
+  await app.register(errorHandling);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Flowdesk API',
+        version: '0.1.0',
+        description: 'Workflows, tickets and durable runs. Every error is `{ error: { code, message, details: [{ path, message }] } }`.',
+      },
+      tags: [
+        { name: 'workflows', description: 'Workflow definitions, drafts and immutable published versions' },
+        { name: 'tickets', description: 'Tickets; creating one starts the workflows its trigger matches' },
+        { name: 'runs', description: 'Durable workflow runs, their history and events' },
+        { name: 'health', description: 'Service health' },
+      ],
+      components: { schemas: { Error: ErrorResponseSchema, WorkflowDefinition: definitionComponent() } },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  await app.register(healthRoutes, { prefix: '/api/health', db: deps.db });
+  await app.register(workflowRoutes, { prefix: '/api/workflows', db: deps.db });
+  await app.register(ticketRoutes, { prefix: '/api/tickets', db: deps.db, runtime: deps.runtime });
+  await app.register(runRoutes, { prefix: '/api/runs', db: deps.db, runtime: deps.runtime });
+
+  // Not readied here: the caller may still add plugins (static designer files); listen()/inject() boot it.
+  return app;
+}
+
+/**
+ * The shared definition schema as an OpenAPI component: its internal `#/definitions/...` references
+ * are rewritten to point inside the component so any OpenAPI tool resolves them.
+ */
+function definitionComponent(): Record<string, unknown> {
+  const base = '#/components/schemas/WorkflowDefinition/definitions/';
+  const rewrite = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(rewrite);
+    if (value === null || typeof value !== 'object') return value;
+    const out: Record<string, unknown> = {};
+    for (const [key, child] of Object.entries(value)) {
+      if (key === '$id' || key === '$schema') continue;
+      out[key] = key === '$ref' && typeof child === 'string' && child.startsWith('#/definitions/') ? base + child.slice('#/definitions/'.length) : rewrite(child);
+    }
+    return out;
+  };
+  return rewrite(workflowDefinitionSchema) as Record<string, unknown>;
+}

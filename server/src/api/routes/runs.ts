@@ -1,0 +1,229 @@
+// Runs: start, list (keyset pagination), inspect, history, send events, retry stuck runs.
+// Every state change goes through the runtime, which applies it in one transaction.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { Kysely } from 'kysely';
+import { Type } from 'typebox';
+import type { Database } from '../../db/types.ts';
+import { FlowdeskError, invalidInput, notFound } from '../../errors.ts';
+import type { ApiDeps } from '../deps.ts';
+import { ErrorCodes } from '../errors.ts';
+import { findDefinitions, findRun, listHistory, listRuns, type RunRow } from '../repos/runs.repo.ts';
+import { findTicket } from '../repos/tickets.repo.ts';
+import { findLatestVersion, findVersionById, findWorkflow } from '../repos/workflows.repo.ts';
+import {
+  HistoryEntrySchema,
+  IdParams,
+  ListRunsQuery,
+  RunEventBody,
+  RunSchema,
+  StartRunBody,
+  UUID_PATTERN,
+  withErrors,
+} from '../schemas.ts';
+import { indexNodes, toHistoryEntry, toRun, type NodeInfo } from '../serialize.ts';
+
+const tags = ['runs'];
+const RunResponse = Type.Object({ run: RunSchema }, { additionalProperties: false });
+
+// ---- opaque keyset cursor: base64url of [created_at with microseconds, id] ----
+const CURSOR_TS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+const UUID_RE = new RegExp(UUID_PATTERN);
+
+export function encodeCursor(row: { cursor_ts: string; id: string }): string {
+  return Buffer.from(JSON.stringify([row.cursor_ts, row.id]), 'utf8').toString('base64url');
+}
+
+export function decodeCursor(cursor: string): { createdAt: string; id: string } {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    parsed = null;
+  }
+  if (Array.isArray(parsed) && parsed.length === 2) {
+    const [createdAt, id] = parsed as unknown[];
+    if (typeof createdAt === 'string' && CURSOR_TS.test(createdAt) && !Number.isNaN(Date.parse(createdAt)) && typeof id === 'string' && UUID_RE.test(id)) {
+      return { createdAt, id };
+    }
+  }
+  throw invalidInput('/querystring/cursor: is not a cursor returned by this API', [
+    { path: '/querystring/cursor', message: '/querystring/cursor: is not a cursor returned by this API' },
+  ]);
+}
+
+/** Node lookups per published version. Versions are immutable, so entries never go stale. */
+class NodeIndexCache {
+  readonly #entries = new Map<string, Map<string, NodeInfo>>();
+  constructor(private readonly max = 500) {}
+
+  async forRows(db: Kysely<Database>, rows: readonly RunRow[]): Promise<Map<string, Map<string, NodeInfo>>> {
+    const missing = [...new Set(rows.map((r) => r.workflow_version_id))].filter((id) => !this.#entries.has(id));
+    for (const [id, definition] of await findDefinitions(db, missing)) {
+      if (this.#entries.size >= this.max) this.#entries.delete(this.#entries.keys().next().value as string);
+      this.#entries.set(id, indexNodes(definition));
+    }
+    return this.#entries;
+  }
+
+  async toDtos(db: Kysely<Database>, rows: readonly RunRow[]) {
+    const index = await this.forRows(db, rows);
+    return rows.map((row) => toRun(row, index.get(row.workflow_version_id)));
+  }
+}
+
+export const runRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db' | 'runtime'>> = async (app, { db, runtime }) => {
+  const nodes = new NodeIndexCache();
+
+  async function loadRun(id: string) {
+    const row = await findRun(db, id);
+    if (!row) throw notFound('run', id);
+    const [run] = await nodes.toDtos(db, [row]);
+    return run!;
+  }
+
+  app.post(
+    '/',
+    {
+      schema: {
+        tags,
+        summary: 'Start a run',
+        description: 'Starts a run on a published version: give `workflowVersionId`, or `workflowId` for its latest published version.',
+        body: StartRunBody,
+        response: withErrors({ 201: RunResponse }),
+      },
+    },
+    async (request, reply) => {
+      const { workflowVersionId, workflowId, ticketId, ticket } = request.body;
+      if ((workflowVersionId === undefined) === (workflowId === undefined)) {
+        const message = 'give exactly one of workflowVersionId and workflowId';
+        throw invalidInput(message, [{ path: '/body/workflowVersionId', message: `/body/workflowVersionId: ${message}` }]);
+      }
+      let versionId: string;
+      if (workflowVersionId !== undefined) {
+        const version = await findVersionById(db, workflowVersionId);
+        if (!version) throw withPath(notFound('workflow version', workflowVersionId), '/body/workflowVersionId');
+        versionId = version.id;
+      } else {
+        const workflow = await findWorkflow(db, workflowId!);
+        if (!workflow) throw withPath(notFound('workflow', workflowId!), '/body/workflowId');
+        const latest = await findLatestVersion(db, workflow.id);
+        if (!latest) {
+          throw new FlowdeskError('FD_NOT_PUBLISHED', 409, `workflow ${JSON.stringify(workflow.key)} has no published version`, [
+            { path: '/body/workflowId', message: '/body/workflowId: the workflow has no published version; publish it first' },
+          ]);
+        }
+        versionId = latest.id;
+      }
+      if (ticketId && !(await findTicket(db, ticketId))) throw withPath(notFound('ticket', ticketId), '/body/ticketId');
+      const { run } = await runtime.startRun({
+        workflowVersionId: versionId,
+        ...(ticketId !== undefined ? { ticketId } : {}),
+        ...(ticket !== undefined ? { ticket } : {}),
+      });
+      return reply.code(201).send({ run: await loadRun(run.id) });
+    },
+  );
+
+  app.get(
+    '/',
+    {
+      schema: {
+        tags,
+        summary: 'List runs, newest first',
+        description: 'Keyset pagination: pass the previous page\'s `nextCursor` as `cursor`; `nextCursor` is null on the last page.',
+        querystring: ListRunsQuery,
+        response: withErrors({
+          200: Type.Object({ runs: Type.Array(RunSchema), nextCursor: Type.Union([Type.String(), Type.Null()]) }, { additionalProperties: false }),
+        }),
+      },
+    },
+    async (request) => {
+      const { status, workflowId, limit, cursor } = request.query;
+      const rows = await listRuns(db, {
+        limit,
+        ...(status ? { status } : {}),
+        ...(workflowId ? { workflowId } : {}),
+        ...(cursor !== undefined ? { after: decodeCursor(cursor) } : {}),
+      });
+      const page = rows.slice(0, limit);
+      const last = page[page.length - 1];
+      return { runs: await nodes.toDtos(db, page), nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
+    },
+  );
+
+  app.get(
+    '/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Get a run with its workflow key/version and current node',
+        params: IdParams,
+        response: withErrors({ 200: RunResponse }),
+      },
+    },
+    async (request) => ({ run: await loadRun(request.params.id) }),
+  );
+
+  app.get(
+    '/:id/history',
+    {
+      schema: {
+        tags,
+        summary: "A run's append-only history, ordered by sequence",
+        params: IdParams,
+        response: withErrors({ 200: Type.Object({ history: Type.Array(HistoryEntrySchema) }, { additionalProperties: false }) }),
+      },
+    },
+    async (request) => {
+      const row = await findRun(db, request.params.id);
+      if (!row) throw notFound('run', request.params.id);
+      return { history: (await listHistory(db, row.id)).map(toHistoryEntry) };
+    },
+  );
+
+  app.post(
+    '/:id/events',
+    {
+      schema: {
+        tags,
+        summary: 'Send an event to a run',
+        description:
+          'Applied in one transaction. 200 with applied=true when the run moved; 409 FD_EVENT_NOT_APPLICABLE (reason in the message) ' +
+          "when the event is not relevant to the run's current state, in which case nothing changed.",
+        params: IdParams,
+        body: RunEventBody,
+        response: withErrors({
+          200: Type.Object({ applied: Type.Boolean(), reason: Type.Optional(Type.String()), run: RunSchema }, { additionalProperties: false }),
+        }),
+      },
+    },
+    async (request) => {
+      const result = await runtime.sendEvent(request.params.id, request.body);
+      if (!result.applied) {
+        throw new FlowdeskError(ErrorCodes.eventNotApplicable, 409, result.reason ?? 'the event is not applicable to the run in its current state');
+      }
+      return { applied: true, ...(result.reason ? { reason: result.reason } : {}), run: await loadRun(result.run.id) };
+    },
+  );
+
+  app.post(
+    '/:id/retry',
+    {
+      schema: {
+        tags,
+        summary: 'Retry the failed work of a stuck run',
+        description: '409 when the run is not stuck.',
+        params: IdParams,
+        response: withErrors({ 200: RunResponse }),
+      },
+    },
+    async (request) => {
+      const { run } = await runtime.retry(request.params.id);
+      return { run: await loadRun(run.id) };
+    },
+  );
+};
+
+function withPath(error: FlowdeskError, path: string): FlowdeskError {
+  return new FlowdeskError(error.code, error.statusCode, error.message, [{ path, message: `${path}: ${error.message}` }]);
+}

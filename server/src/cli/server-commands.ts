@@ -1,0 +1,145 @@
+// `flowdesk start`, `flowdesk worker` and `flowdesk migrate`: wire config, database, migrations,
+// pg-boss, the runtime, workers and the HTTP API together, and take them apart again on a signal.
+import type { Logger } from 'pino';
+import { loadConfig, type Config } from '../config.ts';
+import { createDatabase } from '../db/database.ts';
+import { findRunningEmbeddedPostgres, startEmbeddedPostgres } from '../db/embedded.ts';
+import { migrateToLatest } from '../db/migrate.ts';
+import { loadDemo, type DemoWorkflow } from '../demo.ts';
+import { createLogger } from '../logger.ts';
+import { exitOnSignals, ShutdownStack } from './shutdown.ts';
+import { CliError } from './workflow-commands.ts';
+
+interface Postgres {
+  connectionString: string;
+  /** For the banner and logs; never contains the password. */
+  description: string;
+}
+
+/**
+ * DATABASE_URL when set. Otherwise the embedded cluster in the data dir: joined if another Flowdesk
+ * process runs it, else started here (when `start` is allowed) and stopped by the shutdown stack.
+ */
+async function openPostgres(config: Config, logger: Logger, stack: ShutdownStack, mode: 'start' | 'join' | 'join-or-start'): Promise<Postgres> {
+  if (config.databaseUrl) {
+    return { connectionString: config.databaseUrl, description: `PostgreSQL at ${redact(config.databaseUrl)} (DATABASE_URL)` };
+  }
+  if (mode !== 'start') {
+    const running = await findRunningEmbeddedPostgres(config.dataDir);
+    if (running) return { connectionString: running, description: `the running embedded PostgreSQL at ${redact(running)}` };
+    if (mode === 'join') {
+      throw new CliError(
+        `no database: set DATABASE_URL, or run \`flowdesk start\` first (this command then joins its embedded PostgreSQL in ${config.dataDir}/pg)`,
+        1,
+      );
+    }
+  }
+  const embedded = await startEmbeddedPostgres({
+    dataDir: config.dataDir,
+    logger,
+    handleSignals: false,
+    ...(config.embeddedPgPort !== undefined && { port: config.embeddedPgPort }),
+  });
+  stack.add('embedded PostgreSQL', () => embedded.stop());
+  return { connectionString: embedded.connectionString, description: `embedded PostgreSQL on port ${embedded.port} (data in ${config.dataDir}/pg)` };
+}
+
+async function setUp(mode: 'start' | 'join' | 'join-or-start') {
+  const config = loadConfig();
+  const logger = await createLogger({ level: config.logLevel, pretty: Boolean(process.stdout.isTTY) });
+  const stack = new ShutdownStack(logger);
+  // Installed first, so a Ctrl-C during startup (initdb, migrations) still cleans up.
+  exitOnSignals(stack, logger);
+  try {
+    const postgres = await openPostgres(config, logger, stack, mode);
+    const database = createDatabase(postgres.connectionString, { logger });
+    stack.add('database pool', () => database.close());
+    await migrateToLatest(database.db, logger);
+    return { config, logger, stack, postgres, database };
+  } catch (err) {
+    await stack.run();
+    throw err;
+  }
+}
+
+export async function startCommand(options: { demo: boolean; port?: number; worker: boolean }): Promise<void> {
+  const { config, logger, stack, postgres, database } = await setUp('start');
+  try {
+    const { createBoss, Runtime, startWorkers } = await import('../runtime/index.ts');
+    const boss = await createBoss(postgres.connectionString, logger);
+    stack.add('pg-boss', () => boss.stop({ graceful: true, timeout: 10_000 }));
+    const runtime = new Runtime({ db: database.db, boss, logger });
+    if (options.worker) {
+      const workers = await startWorkers(runtime);
+      stack.add('workers', () => workers.stop());
+    }
+    const demo = options.demo ? await loadDemo(database.db, logger) : undefined;
+
+    const { buildApp } = await import('../api/app.ts');
+    const app = await buildApp({ db: database.db, runtime, logger });
+    stack.add('HTTP server', () => app.close());
+    await app.listen({ port: options.port ?? config.port, host: config.host });
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : (options.port ?? config.port);
+    process.stdout.write(banner({ host: config.host, port, postgres, demo, worker: options.worker }));
+  } catch (err) {
+    await stack.run();
+    throw err;
+  }
+}
+
+export async function workerCommand(options: { concurrency?: number }): Promise<void> {
+  const { logger, stack, postgres, database } = await setUp('join');
+  try {
+    const { createBoss, Runtime, startWorkers } = await import('../runtime/index.ts');
+    const boss = await createBoss(postgres.connectionString, logger);
+    stack.add('pg-boss', () => boss.stop({ graceful: true, timeout: 10_000 }));
+    const runtime = new Runtime({ db: database.db, boss, logger });
+    const workers = await startWorkers(runtime, options.concurrency !== undefined ? { concurrency: options.concurrency } : {});
+    stack.add('workers', () => workers.stop());
+    logger.info({ database: postgres.description }, 'worker running; SIGTERM or Ctrl-C stops it after the current jobs');
+  } catch (err) {
+    await stack.run();
+    throw err;
+  }
+}
+
+export async function migrateCommand(): Promise<void> {
+  const { logger, stack, postgres } = await setUp('join-or-start');
+  logger.info({ database: postgres.description }, 'database schema is up to date');
+  await stack.run();
+}
+
+function banner(info: { host: string; port: number; postgres: Postgres; demo: DemoWorkflow | undefined; worker: boolean }): string {
+  // 0.0.0.0 / :: listen everywhere; a browser needs a concrete address.
+  const host = info.host === '0.0.0.0' || info.host === '::' ? '127.0.0.1' : info.host.includes(':') ? `[${info.host}]` : info.host;
+  const base = `http://${host}:${info.port}`;
+  const lines = [
+    '',
+    `  Flowdesk is running at ${base}`,
+    `  API docs (OpenAPI):   ${base}/docs`,
+    `  Database:             ${info.postgres.description}`,
+    `  Workers:              ${info.worker ? 'in this process' : 'not in this process (run `flowdesk worker`)'}`,
+  ];
+  if (info.demo) lines.push(`  Demo workflow:        escalating-approval v${info.demo.version} (published)`);
+  lines.push(
+    '',
+    '  Try:',
+    `    curl -s ${base}/api/workflows`,
+    `    curl -s -X POST ${base}/api/tickets -H 'content-type: application/json' \\`,
+    `         -d '{"subject":"VPN is down for the whole office","priority":"urgent"}'`,
+    '',
+    '  Ctrl-C stops everything.',
+    '',
+  );
+  return `${lines.join('\n')}\n`;
+}
+
+function redact(connectionString: string): string {
+  try {
+    const url = new URL(connectionString);
+    return `${url.hostname}:${url.port || 5432}${url.pathname}`;
+  } catch {
+    return '(unparsable URL)';
+  }
+}

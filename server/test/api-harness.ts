@@ -1,0 +1,105 @@
+// Shared set-up for the API tests: a fresh migrated database, a real pg-boss + Runtime, and the app.
+// Not a test file itself (vitest only collects *.test.ts).
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { sql } from 'kysely';
+import type { PgBoss } from 'pg-boss';
+import { pino } from 'pino';
+import type { WorkflowDefinition } from '@flowdesk/schema';
+import { buildApp } from '../src/api/app.ts';
+import { createBoss, Runtime, startWorkers, type RuntimeTuning, type Workers } from '../src/runtime/index.ts';
+import { createTestDatabase, type TestDatabase } from '../src/testing/index.ts';
+
+export const logger = pino({ level: process.env.FLOWDESK_TEST_LOG_LEVEL ?? 'silent' });
+export const tuning: RuntimeTuning = {
+  effectRetryLimit: 1,
+  effectExpireSeconds: 5,
+  effectTimeoutMs: 2000,
+  pollingIntervalSeconds: 0.5,
+  superviseIntervalSeconds: 2,
+};
+
+export interface Harness {
+  tdb: TestDatabase;
+  boss: PgBoss;
+  runtime: Runtime;
+  app: FastifyInstance;
+  workers: Workers | null;
+  close(): Promise<void>;
+}
+
+/** `workers: true` also starts the effect/timer workers (rules, actions, timers run for real). */
+export async function startHarness(label: string, options: { workers?: boolean } = {}): Promise<Harness> {
+  const tdb = await createTestDatabase(label);
+  const boss = await createBoss(tdb.connectionString, logger, tuning);
+  const runtime = new Runtime({ db: tdb.db, boss, logger });
+  const workers = options.workers ? await startWorkers(runtime, { tuning, concurrency: 2 }) : null;
+  const app = await buildApp({ db: tdb.db, runtime, logger });
+  await app.ready();
+  return {
+    tdb,
+    boss,
+    runtime,
+    app,
+    workers,
+    async close() {
+      await app.close();
+      await workers?.stop();
+      await boss.stop({ graceful: false });
+      await tdb.drop();
+    },
+  };
+}
+
+/** Row counts of every table we own plus pg-boss's jobs: "nothing half-written" means these do not move. */
+export async function tableCounts(h: Harness): Promise<Record<string, number>> {
+  const result = await sql<{ name: string; count: string }>`
+    select 'workflows' as name, count(*)::text as count from workflows
+    union all select 'workflow_versions', count(*)::text from workflow_versions
+    union all select 'tickets', count(*)::text from tickets
+    union all select 'runs', count(*)::text from runs
+    union all select 'run_history', count(*)::text from run_history
+    union all select 'tasks', count(*)::text from tasks
+    union all select 'pgboss.job', count(*)::text from pgboss.job`.execute(h.tdb.db);
+  return Object.fromEntries(result.rows.map((r) => [r.name, Number(r.count)]));
+}
+
+export function json<T = any>(res: LightMyRequestResponse): T {
+  return JSON.parse(res.body) as T;
+}
+
+/** trigger(ticket.created) -> approval -> resolved | rejected. No timers and no worker effects: stays put until voted. */
+export function approvalWorkflow(key = 'simple-approval', extra: Partial<WorkflowDefinition> = {}): WorkflowDefinition {
+  return {
+    schemaVersion: 1,
+    key,
+    name: 'Simple approval',
+    nodes: [
+      { id: 'start', kind: 'trigger', name: 'Ticket created', position: { x: 0, y: 0 }, params: { event: 'ticket.created' } },
+      {
+        id: 'approve',
+        kind: 'approval',
+        name: 'Manager approval',
+        position: { x: 0, y: 120 },
+        params: { title: 'Approve the request', approvers: [{ type: 'role', role: 'manager' }], required: 1 },
+      },
+      { id: 'done', kind: 'end', name: 'Resolved', position: { x: -100, y: 240 }, params: { status: 'resolved' } },
+      { id: 'no', kind: 'end', name: 'Rejected', position: { x: 100, y: 240 }, params: { status: 'closed' } },
+    ],
+    edges: [
+      { id: 'e1', source: 'start', target: 'approve', outcome: 'next' },
+      { id: 'e2', source: 'approve', target: 'done', outcome: 'approved' },
+      { id: 'e3', source: 'approve', target: 'no', outcome: 'rejected' },
+    ],
+    ...extra,
+  } as WorkflowDefinition;
+}
+
+/** Creates and publishes a workflow through the API; returns its id and version id. */
+export async function publishViaApi(app: FastifyInstance, definition: WorkflowDefinition): Promise<{ workflowId: string; versionId: string }> {
+  const created = await app.inject({ method: 'POST', url: '/api/workflows', payload: { definition } });
+  if (created.statusCode !== 201) throw new Error(`create failed: ${created.statusCode} ${created.body}`);
+  const workflowId = json(created).workflow.id as string;
+  const published = await app.inject({ method: 'POST', url: `/api/workflows/${workflowId}/publish`, payload: {} });
+  if (published.statusCode !== 201) throw new Error(`publish failed: ${published.statusCode} ${published.body}`);
+  return { workflowId, versionId: json(published).version.id as string };
+}
