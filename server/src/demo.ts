@@ -2,7 +2,8 @@
 // example, saved as a workflow with its draft and published as version 1. Safe to run on every start
 // and from several processes at once.
 import fs from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { validateDefinition } from '@flowdesk/schema';
@@ -20,7 +21,9 @@ export interface DemoWorkflow {
 
 /** The example file, found through the workspace package so it works from any working directory. */
 export function demoWorkflowFile(): string {
-  return fileURLToPath(new URL(`../examples/${DEMO_WORKFLOW_KEY}.json`, import.meta.resolve('@flowdesk/schema')));
+  // createRequire rather than import.meta.resolve, which vitest's module runner lacks.
+  const entry = createRequire(import.meta.url).resolve('@flowdesk/schema');
+  return path.join(path.dirname(entry), '..', 'examples', `${DEMO_WORKFLOW_KEY}.json`);
 }
 
 export async function loadDemo(db: Kysely<Database>, logger: Logger): Promise<DemoWorkflow> {

@@ -10,3 +10,5 @@ export type { EmbeddedPostgresOptions, RunningEmbeddedPostgres } from './db/embe
 export type { Database } from './db/types.ts';
 export { loadDemo, DEMO_WORKFLOW_KEY } from './demo.ts';
 export type { DemoWorkflow } from './demo.ts';
+export { Runtime, createBoss, startWorkers, tuningFromEnv, WORK_QUEUE, TIMER_QUEUE } from './runtime/index.ts';
+export type { RuntimeDeps, IncomingEvent, StartRunInput, SendEventOptions, SendEventResult, RuntimeTuning, Workers, WorkerOptions, AppliedStep } from './runtime/index.ts';

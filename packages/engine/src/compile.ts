@@ -1,8 +1,7 @@
 // Definition -> XState machine. One state per node (key = node id); behaviour referenced only as
 // { type, params } so the config is plain JSON. Compiled once per definition object (WeakMap).
-import type { Escalation, WorkflowDefinition, WorkflowNode } from '@flowdesk/schema';
+import { parseIsoDuration, type Escalation, type WorkflowDefinition, type WorkflowNode } from '@flowdesk/schema';
 import { workflowSetup } from './machine-setup.ts';
-import { parseIsoDuration, type DurationParts } from './duration.ts';
 import { isWorkNode, nodeOutcomes } from './outcomes.ts';
 import type { RunContext } from './types.ts';
 
@@ -39,7 +38,8 @@ export interface TimerSpec {
   timerId: string;
   /** The outcome (edge) taken when the timer fires. */
   outcome: string;
-  duration: DurationParts;
+  /** Fixed length (the schema accepts weeks..seconds only), so fireAt is simply at + durationMs. */
+  durationMs: number;
 }
 
 export type WorkflowMachine = ReturnType<typeof workflowSetup.createMachine>;
@@ -235,13 +235,11 @@ function addTimer(
   out: Map<string, string>,
   timers: Map<string, TimerSpec>,
 ): void {
-  let duration: DurationParts;
-  try {
-    duration = parseIsoDuration(after);
-  } catch (err) {
-    throw new WorkflowCompileError(`node "${node.id}": ${(err as Error).message}`);
+  const durationMs = parseIsoDuration(after);
+  if (durationMs === null) {
+    throw new WorkflowCompileError(`node "${node.id}": "${after}" is not an ISO 8601 duration of weeks to seconds (e.g. PT30S, PT4H, P2DT3H)`);
   }
-  timers.set(timerId, { nodeId: node.id, timerId, outcome, duration });
+  timers.set(timerId, { nodeId: node.id, timerId, outcome, durationMs });
   entry.push({ type: 'scheduleTimer', params: { nodeId: node.id, timerId, after } });
   const target = out.get(outcome);
   if (target) {

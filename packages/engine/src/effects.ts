@@ -3,7 +3,6 @@
 // Params objects are shared with the definition, not cloned: effects and definitions are immutable values.
 import type { ActionStep, AssigneeRef, RuleParams } from '@flowdesk/schema';
 import type { CompiledWorkflow } from './compile.ts';
-import { addDuration } from './duration.ts';
 import type { Effect, RunContext } from './types.ts';
 
 /** The shape of an action XState hands back from transition()/initialTransition(). */
@@ -57,11 +56,17 @@ function toEffect(compiled: CompiledWorkflow, action: ReturnedAction, finalConte
       const timerId = p.timerId as string;
       const spec = compiled.timers.get(timerId);
       if (!spec) return null;
-      return { type: 'timer.schedule', nodeId, visit, timerId, fireAt: addDuration(at, spec.duration) };
+      return { type: 'timer.schedule', nodeId, visit, timerId, fireAt: addMillis(at, spec.durationMs) };
     }
     case 'completeRun':
       return { type: 'run.complete', nodeId, visit, status: p.status as 'resolved' };
     default:
       return null;
   }
+}
+
+function addMillis(at: string, ms: number): string {
+  const t = Date.parse(at);
+  if (Number.isNaN(t)) throw new RangeError(`event time "${at}" is not an ISO 8601 date-time`);
+  return new Date(t + ms).toISOString();
 }

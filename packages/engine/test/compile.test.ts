@@ -1,7 +1,7 @@
 // compile(): caching, outcome lists and clear errors for definitions that cannot become a machine.
 import { describe, expect, it } from 'vitest';
 import { compile, nodeOutcomes, WorkflowCompileError } from '../src/index.ts';
-import { addDuration, parseIsoDuration } from '../src/duration.ts';
+import { start } from '../src/index.ts';
 import { demoWorkflow, edge, node, supportWorkflow, workflow } from './fixtures.ts';
 
 describe('compile', () => {
@@ -31,7 +31,7 @@ describe('compile', () => {
       [workflow('b', [trigger, end], [edge('start', 'next', 'nowhere')]), /enters unknown node "nowhere"/],
       [workflow('c', [trigger, end], [edge('start', 'sideways', 'end')]), /node "start" \(trigger\) has no outcome "sideways" \(outcomes: next\)/],
       [workflow('d', [trigger, end, end], []), /node id "end" is used twice/],
-      [workflow('e', [trigger, node('w', 'wait', { duration: 'soon' }), end], [edge('start', 'next', 'w')]), /node "w": "soon" is not an ISO 8601 duration/],
+      [workflow('e', [trigger, node('w', 'wait', { duration: 'soon' }), end], [edge('start', 'next', 'w')]), /node "w": "soon" is not an ISO 8601 duration of weeks to seconds/],
       [workflow('f', [trigger, end], [edge('start', 'next', 'end'), { ...edge('start', 'next', 'end'), id: 'dup' }]), /two edges for outcome "next"/],
     ];
     for (const [def, message] of cases) {
@@ -41,12 +41,18 @@ describe('compile', () => {
   });
 });
 
-describe('durations', () => {
-  it('parses ISO 8601 durations and adds them in UTC', () => {
-    expect(parseIsoDuration('P2DT3H4M5.5S')).toEqual({ years: 0, months: 0, weeks: 0, days: 2, hours: 3, minutes: 4, seconds: 5.5 });
-    expect(addDuration('2026-01-31T10:00:00Z', parseIsoDuration('PT90M'))).toBe('2026-01-31T11:30:00.000Z');
-    expect(addDuration('2026-01-15T10:00:00Z', parseIsoDuration('P1M1W'))).toBe('2026-02-22T10:00:00.000Z');
-    expect(addDuration('2026-03-28T12:00:00+01:00', parseIsoDuration('P1D'))).toBe('2026-03-29T11:00:00.000Z');
-    for (const bad of ['P', 'PT', '3H', 'P1H', 'PT-1S', '']) expect(() => parseIsoDuration(bad)).toThrow(/not an ISO 8601 duration/);
+describe('timer fireAt', () => {
+  it('is the event time plus the duration, in UTC', () => {
+    const def = (duration: string) =>
+      workflow('w', [node('start', 'trigger', { event: 'manual' }), node('w', 'wait', { duration }), node('end', 'end', { status: 'resolved' })], [
+        edge('start', 'next', 'w'),
+        edge('w', 'elapsed', 'end'),
+      ]);
+    const fireAt = (duration: string, at: string) => (start(def(duration), {}, at).effects[0] as { fireAt: string }).fireAt;
+    expect(fireAt('PT90M', '2026-01-31T10:00:00Z')).toBe('2026-01-31T11:30:00.000Z');
+    expect(fireAt('P1WT0.5S', '2026-01-15T10:00:00.000Z')).toBe('2026-01-22T10:00:00.500Z');
+    expect(fireAt('P1D', '2026-03-28T12:00:00+01:00')).toBe('2026-03-29T11:00:00.000Z');
+    expect(() => compile(def('P1M'))).toThrow(WorkflowCompileError);
+    expect(() => start(def('PT1S'), {}, 'yesterday')).toThrow(/"yesterday" is not an ISO 8601 date-time/);
   });
 });

@@ -4,6 +4,16 @@ import { initialTransition, transition } from 'xstate';
 import { compile, exportXState, start, step, workflowSetup, type RunEvent } from '../src/index.ts';
 import { T0, T1, T2, demoWorkflow, supportWorkflow } from './fixtures.ts';
 
+const EFFECT_OF: Record<string, string> = {
+  evaluateRules: 'rules.evaluate',
+  runAi: 'ai.run',
+  executeAction: 'action.execute',
+  openTask: 'task.open',
+  openApproval: 'approval.open',
+  scheduleTimer: 'timer.schedule',
+  completeRun: 'run.complete',
+};
+
 /** Every guard and action in the config is a { type, params? } object: no functions anywhere. */
 function assertOnlyData(value: unknown, path = '$'): void {
   expect(typeof value, path).not.toBe('function');
@@ -44,13 +54,18 @@ describe('exportXState', () => {
       { type: 'approval.vote', nodeId: 'board', approver: 'c', decision: 'approve', at: T2 },
     ];
     let engine = start(def, { id: 7 }, T0).snapshot;
-    let [raw, actions] = initialTransition(machine, { ticket: { id: 7 }, at: T0 });
-    expect(raw.value).toBe(engine.value);
-    expect(actions.map((a) => a.type)).toEqual(['runAi']);
+    const [initial, initialActions] = initialTransition(machine, { ticket: { id: 7 }, at: T0 });
+    expect(initial.value).toBe(engine.value);
+    expect(initialActions.map((a) => a.type)).toEqual(['runAi']);
+    let raw = initial;
     const path = [raw.value];
     for (const event of events) {
-      engine = step(def, engine, event).snapshot;
-      [raw, actions] = transition(machine, raw, event);
+      const r = step(def, engine, event);
+      engine = r.snapshot;
+      const [next, actions] = transition(machine, raw, event);
+      // The raw machine returns the effect actions unexecuted: the same effects, in the same order.
+      expect(actions.flatMap((a) => EFFECT_OF[a.type] ?? [])).toEqual(r.effects.map((e) => e.type));
+      raw = next;
       expect(raw.value).toBe(engine.value);
       expect(raw.context).toEqual(engine.context);
       path.push(raw.value);

@@ -60,7 +60,7 @@ function translate(e: ErrorObject, base: string): Translated {
       const prop = String(p.additionalProperty);
       const allowed = Object.keys(parent.properties ?? {});
       const hint = allowed.length ? ` (allowed: ${allowed.join(', ')})` : '';
-      return { path: `${at}/${escapePointerSegment(prop)}`, message: `unknown property ${echo(prop)}${hint}`, code: 'schema.unknown-property' };
+      return { path: `${at}/${prop}`, message: `unknown property ${echo(prop)}${hint}`, code: 'schema.unknown-property' };
     }
     case 'type': {
       const words = String(p.type).split(',').map((t) => TYPE_WORDS[t] ?? t).join(' or ');
@@ -106,8 +106,10 @@ function translate(e: ErrorObject, base: string): Translated {
     case 'exclusiveMinimum':
     case 'exclusiveMaximum':
       return { path: at, message: `${label} must be ${String(p.comparison)} ${String(p.limit)}`, code: 'schema.range' };
-    case 'uniqueItems':
-      return { path: `${at}/${String(p.i)}`, message: `${label} must not contain duplicates (items ${String(p.j)} and ${String(p.i)} are equal)`, code: 'schema.unique' };
+    case 'uniqueItems': {
+      const [first, later] = [Number(p.i), Number(p.j)].sort((a, b) => a - b);
+      return { path: `${at}/${later}`, message: `${label} must not contain duplicates (items ${first} and ${later} are equal)`, code: 'schema.unique' };
+    }
     case 'false schema':
       return { path: at, message: `${label} is not allowed here`, code: 'schema.unknown-property' };
     default:

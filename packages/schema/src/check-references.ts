@@ -21,7 +21,7 @@ export function checkReferences(graph: GraphView): ValidationIssue[] {
     }
   }
 
-  issues.push(...checkTriggerCount(graph.nodes));
+  if (graph.nodesRead) issues.push(...checkTriggerCount(graph.nodes));
   for (const node of graph.nodes) issues.push(...checkNodeOwnReferences(node, graph.forms));
 
   const edgeIds = new Map<string, number>();

@@ -28,6 +28,8 @@ export interface GraphView {
   nodes: NodeView[];
   edges: EdgeView[];
   forms: Record<string, unknown> | undefined;
+  /** False when `nodes` is missing, not an array or oversized: whole-list checks then say nothing. */
+  nodesRead: boolean;
 }
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
@@ -58,5 +60,6 @@ export function readGraph(doc: unknown, maxNodes: number, maxEdges: number): Gra
     }
     return view;
   });
-  return { nodes, edges, forms: isObject(root.forms) ? root.forms : undefined };
+  const nodesRead = Array.isArray(root.nodes) && root.nodes.length <= maxNodes;
+  return { nodes, edges, forms: isObject(root.forms) ? root.forms : undefined, nodesRead };
 }

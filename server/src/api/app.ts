@@ -38,6 +38,8 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   const urlParts = validators({}, { customOptions: { ...AJV_OPTIONS, coerceTypes: true } });
   app.setValidatorCompiler((route) => (route.httpPart === 'params' || route.httpPart === 'querystring' ? urlParts : strict)(route));
 
+  // JSON only: any other media type (text/plain included, which Fastify parses by default) is a 415.
+  app.removeContentTypeParser('text/plain');
   await app.register(errorHandling);
 
   await app.register(swagger, {

@@ -190,11 +190,12 @@ export const StartRunBody = Type.Object(
   { additionalProperties: false, description: 'Exactly one of workflowVersionId and workflowId.' },
 );
 
+export const DEFAULT_PAGE_SIZE = 50;
 export const ListRunsQuery = Type.Object(
   {
     status: Type.Optional(RunStatusSchema),
     workflowId: Type.Optional(Uuid()),
-    limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50, description: 'Page size, 1..200 (default 50)' })),
     cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Opaque cursor from a previous page (nextCursor)' })),
   },
   { additionalProperties: false },

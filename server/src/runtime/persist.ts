@@ -1,10 +1,10 @@
 // Writes the outcome of one applied event, inside the caller's transaction: append-only history rows,
 // the new run snapshot, the inline bookkeeping effects and the effect jobs (enqueued through pg-boss on
 // the same transaction, so a rollback removes them and a commit keeps them — never one without the other).
-import type { Transaction } from 'kysely';
+import type { Insertable, Transaction } from 'kysely';
 import { fromKysely, type JobInsert, type PgBoss } from 'pg-boss';
 import type { Effect, RunSnapshot } from '@flowdesk/engine';
-import type { Database, RunStatusColumn } from '../db/types.ts';
+import type { Database, Run, RunHistoryTable, RunStatusColumn, TasksTable } from '../db/types.ts';
 import { TIMER_QUEUE, WORK_QUEUE } from './queues.ts';
 
 /** One applied engine step, as the engine's advance() reports it. */
@@ -47,14 +47,15 @@ export interface RunWrite {
 
 const json = (value: unknown) => JSON.stringify(value);
 
-export async function persistSteps(trx: Transaction<Database>, boss: PgBoss, write: RunWrite): Promise<number> {
+export async function persistSteps(trx: Transaction<Database>, boss: PgBoss, write: RunWrite): Promise<Run> {
   const { runId, steps } = write;
   let sequence = write.previousSequence;
-  const history = [];
+  const history: Insertable<RunHistoryTable>[] = [];
   const workJobs: JobInsert<WorkJobData>[] = [];
   const timerJobs: JobInsert<TimerJobData>[] = [];
-  const tasks = [];
+  const tasks: Insertable<TasksTable>[] = [];
   const leftNodes = new Set<string>();
+  let ticketStatus: string | null = null;
 
   for (const [stepIndex, step] of steps.entries()) {
     sequence += 1;
@@ -85,9 +86,7 @@ export async function persistSteps(trx: Transaction<Database>, boss: PgBoss, wri
           tasks.push({ id: key, run_id: runId, node_id: effect.nodeId, visit: effect.visit, kind: 'approval' as const, title: effect.title, assignee: json(effect.approvers) });
           break;
         case 'run.complete':
-          if (write.ticketId) {
-            await trx.updateTable('tickets').set({ status: effect.status, updated_at: new Date() }).where('id', '=', write.ticketId).execute();
-          }
+          ticketStatus = effect.status;
           break;
         case 'rules.evaluate':
           // advance() resolves rules in-process; one reaching here means the engine changed its contract.
@@ -98,8 +97,20 @@ export async function persistSteps(trx: Transaction<Database>, boss: PgBoss, wri
     }
   }
 
-  if (history.length > 0) await trx.insertInto('run_history').values(history).execute();
-  await trx
+  // One round trip for all of our own writes: data-modifying CTEs run together, atomically, in the
+  // transaction (history rows, closed and opened tasks, ticket status), then the run row is updated.
+  let query: any = trx;
+  if (history.length > 0) query = query.with('history_rows', (db: any) => db.insertInto('run_history').values(history));
+  if (leftNodes.size > 0) {
+    query = query.with('closed_tasks', (db: any) =>
+      db.updateTable('tasks').set({ status: 'done' }).where('run_id', '=', runId).where('node_id', 'in', [...leftNodes]).where('status', '=', 'open'),
+    );
+  }
+  if (tasks.length > 0) query = query.with('opened_tasks', (db: any) => db.insertInto('tasks').values(tasks).onConflict((oc: any) => oc.column('id').doNothing()));
+  if (ticketStatus && write.ticketId) {
+    query = query.with('ticket_status', (db: any) => db.updateTable('tickets').set({ status: ticketStatus, updated_at: new Date() }).where('id', '=', write.ticketId));
+  }
+  const run = (await query
     .updateTable('runs')
     .set({
       snapshot: json(write.snapshot),
@@ -111,13 +122,10 @@ export async function persistSteps(trx: Transaction<Database>, boss: PgBoss, wri
       completed_at: write.status === 'completed' ? new Date() : null,
     })
     .where('id', '=', runId)
-    .execute();
-  if (leftNodes.size > 0) {
-    await trx.updateTable('tasks').set({ status: 'done' }).where('run_id', '=', runId).where('node_id', 'in', [...leftNodes]).where('status', '=', 'open').execute();
-  }
-  if (tasks.length > 0) await trx.insertInto('tasks').values(tasks).onConflict((oc) => oc.column('id').doNothing()).execute();
+    .returningAll()
+    .executeTakeFirstOrThrow()) as Run;
   const db = fromKysely(trx);
   if (workJobs.length > 0) await boss.insert(WORK_QUEUE, workJobs, { db });
   if (timerJobs.length > 0) await boss.insert(TIMER_QUEUE, timerJobs, { db });
-  return sequence;
+  return run;
 }

@@ -101,7 +101,7 @@ export class Runtime {
       })
       .execute();
     const steps = appliedSteps(result);
-    await persistSteps(trx, this.boss, {
+    const run = await persistSteps(trx, this.boss, {
       runId,
       previousSequence: 0,
       ticketId: input.ticketId ?? null,
@@ -112,7 +112,6 @@ export class Runtime {
       error: errorOf(result.snapshot),
       eventKey: null,
     });
-    const run = await trx.selectFrom('runs').selectAll().where('id', '=', runId).executeTakeFirstOrThrow();
     this.logger.info({ runId, workflow: definition.key, state: run.state }, 'run started');
     return { run, steps };
   }
@@ -158,11 +157,25 @@ export class Runtime {
 
   async #applyEvent(runId: string, event: RunEvent, options: SendEventOptions): Promise<SendEventResult> {
     return this.db.transaction().execute(async (trx) => {
-      const run = await trx.selectFrom('runs').selectAll().where('id', '=', runId).forUpdate().executeTakeFirst();
-      if (!run) throw notFound('run', runId);
-      if (options.eventKey) {
-        const seen = await trx.selectFrom('run_history').select('sequence').where('run_id', '=', runId).where('event_key', '=', options.eventKey).executeTakeFirst();
-        if (seen) return { applied: false, duplicate: true, reason: `event ${options.eventKey} was already applied (history #${seen.sequence})`, run, steps: [] };
+      // Lock the run and look up the event key in the same round trip.
+      const locked = await trx
+        .selectFrom('runs')
+        .selectAll('runs')
+        .select((eb) =>
+          eb
+            .selectFrom('run_history')
+            .select('run_history.sequence')
+            .whereRef('run_history.run_id', '=', 'runs.id')
+            .where('run_history.event_key', '=', options.eventKey ?? null)
+            .as('seen_sequence'),
+        )
+        .where('runs.id', '=', runId)
+        .forUpdate('runs')
+        .executeTakeFirst();
+      if (!locked) throw notFound('run', runId);
+      const { seen_sequence: seenSequence, ...run } = locked;
+      if (seenSequence !== null && seenSequence !== undefined) {
+        return { applied: false, duplicate: true, reason: `event ${options.eventKey} was already applied (history #${seenSequence})`, run, steps: [] };
       }
       if (run.status === 'completed') return { applied: false, reason: `run is completed (at node "${run.state}")`, run, steps: [] };
       const definition = await this.definitions.get(trx, run.workflow_version_id);
@@ -179,7 +192,7 @@ export class Runtime {
         return ignored;
       }
       const summary = describeRun(definition, result.snapshot);
-      await persistSteps(trx, this.boss, {
+      const updated = await persistSteps(trx, this.boss, {
         runId,
         previousSequence: run.sequence,
         ticketId: run.ticket_id,
@@ -190,7 +203,6 @@ export class Runtime {
         error: errorOf(result.snapshot),
         eventKey: options.eventKey ?? null,
       });
-      const updated = await trx.selectFrom('runs').selectAll().where('id', '=', runId).executeTakeFirstOrThrow();
       return { applied: true, run: updated, steps };
     });
   }

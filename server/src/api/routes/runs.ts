@@ -11,6 +11,7 @@ import { findDefinitions, findRun, listHistory, listRuns, type RunRow } from '..
 import { findTicket } from '../repos/tickets.repo.ts';
 import { findLatestVersion, findVersionById, findWorkflow } from '../repos/workflows.repo.ts';
 import {
+  DEFAULT_PAGE_SIZE,
   HistoryEntrySchema,
   IdParams,
   ListRunsQuery,
@@ -138,7 +139,8 @@ export const runRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db' | 'runtime'
       },
     },
     async (request) => {
-      const { status, workflowId, limit, cursor } = request.query;
+      const { status, workflowId, cursor } = request.query;
+      const limit = request.query.limit ?? DEFAULT_PAGE_SIZE;
       const rows = await listRuns(db, {
         limit,
         ...(status ? { status } : {}),

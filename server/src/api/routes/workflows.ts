@@ -124,13 +124,17 @@ export const workflowRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db'>> = as
         summary: 'Publish the draft as a new immutable version',
         description: 'Re-validates the draft and inserts version max+1. Running runs stay on the version they started with.',
         params: IdParams,
-        body: Type.Optional(PublishBody),
+        body: PublishBody,
         response: withErrors({ 201: Type.Object({ version: VersionSummarySchema }, { additionalProperties: false }) }),
+      },
+      // The body is optional: a POST without one means "no note".
+      preValidation: async (request) => {
+        request.body ??= {};
       },
     },
     async (request, reply) => {
       const { id } = request.params;
-      const note = request.body?.note ?? null;
+      const note = request.body.note ?? null;
       for (let attempt = 1; ; attempt++) {
         try {
           const version = await db.transaction().execute(async (trx) => {
