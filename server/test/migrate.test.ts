@@ -18,7 +18,7 @@ describe('migrations', () => {
     const v = await db.insertInto('workflow_versions').values({ workflow_id: wf.id, version: 1, definition: '{}', note: null })
       .returning('id').executeTakeFirstOrThrow();
     versionId = v.id;
-    const run = await db.insertInto('runs').values({ workflow_version_id: v.id, status: 'running', state: 'start', snapshot: '{}' })
+    const run = await db.insertInto('runs').values({ workflow_version_id: v.id, status: 'running', state: 'start', snapshot: '{}', sequence: 1 })
       .returning('id').executeTakeFirstOrThrow();
     runId = run.id;
     await db.insertInto('run_history').values({ run_id: runId, sequence: 1, event: '{}', to_state: 'start', effects: '[]', at: new Date() }).execute();

@@ -34,7 +34,7 @@ function variant(key: string, change: (d: WorkflowDefinition) => void): Workflow
 function node(def: WorkflowDefinition, id: string) {
   const found = def.nodes.find((n) => n.id === id);
   if (!found) throw new Error(`no node ${id}`);
-  return found as { params: Record<string, unknown> };
+  return found as unknown as { params: Record<string, unknown> };
 }
 
 async function publish(definition: WorkflowDefinition, version = 1): Promise<string> {
@@ -86,7 +86,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await workers?.stop();
-  await boss?.stop({ graceful: false, wait: true });
+  await boss?.stop({ graceful: false });
   await tdb?.drop();
   await new Promise((r) => sink.close(r));
 });

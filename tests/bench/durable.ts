@@ -76,7 +76,7 @@ export async function benchDurable(connectionString: string, producerCounts: num
     }
     return results;
   } finally {
-    await boss.stop({ graceful: false, wait: true }).catch(() => {});
+    await boss.stop({ graceful: false }).catch(() => {});
     await database.close();
   }
 }

@@ -103,7 +103,7 @@ describe('durable runtime under crashes', () => {
   }, 120_000);
 
   afterAll(async () => {
-    await boss?.stop({ graceful: false, wait: true }).catch(() => {});
+    await boss?.stop({ graceful: false }).catch(() => {});
     await database?.close().catch(() => {});
     await pg?.stop().catch(() => {});
     await new Promise((r) => sink?.close(r));

@@ -53,10 +53,8 @@ export const workflowSetup = setup({
     },
   },
   actions: {
-    startRun: assign(({ event }) => {
-      const input = event.type === ('xstate.init' as string) ? (event as unknown as { input?: StartInput }).input : undefined;
-      return { ticket: input?.ticket ?? {} };
-    }),
+    // Root entry: runs once, on the xstate.init event that carries the start input.
+    startRun: assign(({ event }) => ({ ticket: { ...(event as { input?: StartInput }).input?.ticket } })),
     mergeTicket: assign(({ context, event }) => (event.ticket ? { ticket: { ...context.ticket, ...event.ticket } } : {})),
     enterNode: assign(({ context }, p: NodeRef) => ({
       visits: { ...context.visits, [p.nodeId]: (context.visits[p.nodeId] ?? 0) + 1 },

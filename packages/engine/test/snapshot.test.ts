@@ -63,3 +63,14 @@ describe('determinism', () => {
     expect(JSON.stringify(s0)).toBe(before);
   });
 });
+
+describe('purity', () => {
+  it('the engine source never reads the clock or randomness', async () => {
+    const { readdirSync, readFileSync } = await import('node:fs');
+    const dir = new URL('../src/', import.meta.url);
+    for (const file of readdirSync(dir)) {
+      const text = readFileSync(new URL(file, dir), 'utf8');
+      expect(text, file).not.toMatch(/Date\.now\(|Math\.random\(|new Date\(\)|performance\.now\(/);
+    }
+  });
+});

@@ -60,7 +60,7 @@ function translate(e: ErrorObject, base: string): Translated {
       const prop = String(p.additionalProperty);
       const allowed = Object.keys(parent.properties ?? {});
       const hint = allowed.length ? ` (allowed: ${allowed.join(', ')})` : '';
-      return { path: `${at}/${prop}`, message: `unknown property ${echo(prop)}${hint}`, code: 'schema.unknown-property' };
+      return { path: `${at}/${escapePointerSegment(prop)}`, message: `unknown property ${echo(prop)}${hint}`, code: 'schema.unknown-property' };
     }
     case 'type': {
       const words = String(p.type).split(',').map((t) => TYPE_WORDS[t] ?? t).join(' or ');

@@ -5,7 +5,7 @@ export type { NodeBehaviour, NodeCategory, NodeSpec, OutcomeSpec } from './node-
 export type { NodeCatalog } from './catalog.ts';
 export { getNodeSpec, isNodeKind, nodeCatalog, nodeKinds, outcomesOf } from './catalog.ts';
 export { formatDuration, MAX_DURATION_LENGTH, parseIsoDuration, toIsoDuration } from './duration.ts';
-export { definitionEnvelopeSchema, MAX_EDGES, MAX_FORMS, MAX_NODES, WORKFLOW_SCHEMA_ID, workflowDefinitionSchema } from './definition-schema.ts';
+export { MAX_EDGES, MAX_FORMS, MAX_NODES, WORKFLOW_SCHEMA_ID, workflowDefinitionSchema } from './definition-schema.ts';
 export { assertValidDefinition, DefinitionError, MAX_DEPTH, MAX_ERRORS, validateDefinition } from './validate.ts';
 export { createAjv } from './ajv.ts';
 export { OPERATORS } from './schema-parts.ts';

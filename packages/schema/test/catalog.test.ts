@@ -96,3 +96,11 @@ describe('node catalog', () => {
     expect(validate.errors?.[0]?.instancePath).toBe('/nodes/6/params/status');
   });
 });
+
+describe('README', () => {
+  it('lists every kind with its behaviour', async () => {
+    const { readFileSync } = await import('node:fs');
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    for (const kind of nodeKinds) expect(readme).toContain(`| \`${kind}\` | ${nodeCatalog[kind].behaviour} |`);
+  });
+});

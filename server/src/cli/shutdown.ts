@@ -32,7 +32,7 @@ export class ShutdownStack {
 }
 
 /**
- * SIGINT/SIGTERM: release everything, then exit 0. A second signal while draining exits at once,
+ * SIGINT/SIGTERM/SIGHUP: release everything, then exit 0. A second signal while draining exits at once,
  * for the impatient operator pressing Ctrl-C twice.
  */
 export function exitOnSignals(stack: ShutdownStack, logger: Logger): void {
@@ -48,4 +48,5 @@ export function exitOnSignals(stack: ShutdownStack, logger: Logger): void {
   };
   process.on('SIGINT', handler);
   process.on('SIGTERM', handler);
+  process.on('SIGHUP', handler); // terminal closed
 }

@@ -254,6 +254,7 @@ export class PostgresCluster {
     } catch (err) {
       throw new Error(
         `initdb failed for ${this.clusterDir}: ${err instanceof Error ? err.message : String(err)}\n${this.recentLog.join('').trim()}`,
+        { cause: err },
       );
     }
     // Written only after initdb succeeded, so a password file always matches a real cluster.

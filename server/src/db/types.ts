@@ -3,6 +3,8 @@ import type { ColumnType, Generated, Insertable, Selectable, Updateable } from '
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type Json<T> = ColumnType<T, T | string, T | string>;
+/** A JSON column with a database default: optional on insert. */
+type JsonWithDefault<T> = ColumnType<T, T | string | undefined, T | string>;
 
 export interface WorkflowsTable {
   id: Generated<string>;
@@ -29,7 +31,7 @@ export interface TicketsTable {
   body: string;
   status: Generated<string>;
   priority: Generated<string>;
-  fields: Generated<Json<Record<string, unknown>>>;
+  fields: JsonWithDefault<Record<string, unknown>>;
   tags: Generated<string[]>;
   created_at: Timestamp;
   updated_at: Timestamp;

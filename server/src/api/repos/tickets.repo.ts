@@ -19,8 +19,7 @@ export async function insertTicket(db: Executor, input: TicketInput): Promise<Ti
       subject: input.subject,
       body: input.body ?? '',
       ...(input.priority ? { priority: input.priority } : {}),
-      // pg sends a plain object as JSON; the column type's Generated<Json<...>> wrapper hides that insert type.
-      fields: (input.fields ?? {}) as never,
+      fields: JSON.stringify(input.fields ?? {}),
       tags: input.tags ?? [],
     })
     .returningAll()

@@ -53,6 +53,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute();
   await db.schema.createIndex('runs_ticket_idx').on('runs').column('ticket_id').execute();
   await db.schema.createIndex('runs_status_idx').on('runs').columns(['status', 'updated_at']).execute();
+  // Keyset pagination of the run list (GET /api/runs orders by created_at desc, id desc).
+  await db.schema.createIndex('runs_created_idx').on('runs').columns(['created_at desc', 'id desc']).execute();
 
   await db.schema
     .createTable('run_history')
