@@ -64,7 +64,7 @@ describe('durable runtime under crashes', () => {
   let runtime: Runtime;
   let sink: Server;
   const deliveries = new Map<string, number>();
-  const logger = pino({ level: process.env.CRASH_LOG_LEVEL ?? 'warn' });
+  const logger = pino({ level: process.env.CRASH_LOG_LEVEL ?? 'error' });
   let versionId: string;
 
   beforeAll(async () => {

@@ -68,7 +68,9 @@ export async function createBoss(connectionString: string, logger: Logger, tunin
   });
   // Without a listener an 'error' event would crash the process; pg-boss keeps polling after errors
   // (e.g. while Postgres restarts), so logging is the right reaction.
-  boss.on('error', (error) => logger.warn({ err: error }, 'pg-boss error'));
+  boss.on('error', (error: Error & { code?: string; queue?: string }) =>
+    logger.warn({ err: { message: error.message, code: error.code, queue: error.queue } }, 'pg-boss error'),
+  );
   await boss.start();
   for (const [name, options] of Object.entries(queueOptions(tuning))) {
     const existing = await boss.getQueue(name);
