@@ -50,7 +50,7 @@ describe('tickets and runs', () => {
     expect(got.statusCode).toBe(200);
     expect(json(got).ticket.id).toBe(ticket.id);
 
-    // The rule node runs in a worker; the urgent ticket goes straight to the manager.
+    // Rules are evaluated in-process as part of the start; the urgent ticket goes straight to the manager.
     const waiting = await waitFor('triage', async () => {
       const res = await h.app.inject({ method: 'GET', url: `/api/runs/${demoRun.id}` });
       return json(res).run.state === 'manager_approval' ? json(res).run : null;
