@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WorkflowDefinition } from '@flowdesk/schema';
 import { json, publishViaApi, startHarness, type Harness } from './api-harness.ts';
+import { waitFor } from './wait-for.ts';
 
 const demo = JSON.parse(readFileSync(new URL('../../packages/schema/examples/escalating-approval.json', import.meta.url), 'utf8')) as WorkflowDefinition;
 let h: Harness;
@@ -21,14 +22,11 @@ async function runState(runId: string) {
   return json(res).run as { state: string; status: string };
 }
 
-async function waitForState(runId: string, state: string, timeoutMs = 15_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
+async function waitForState(runId: string, state: string) {
+  return waitFor(`run ${runId} to reach ${state}`, async () => {
     const run = await runState(runId);
-    if (run.state === state) return run;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`run ${runId} never reached ${state} (now ${(await runState(runId)).state})`);
+    return run.state === state ? run : null;
+  });
 }
 
 async function transitions(runId: string) {

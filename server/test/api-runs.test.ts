@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WorkflowDefinition } from '@flowdesk/schema';
 import { approvalWorkflow, json, publishViaApi, startHarness, tableCounts, type Harness } from './api-harness.ts';
+import { waitFor } from './wait-for.ts';
 
 const demo = JSON.parse(readFileSync(new URL('../../packages/schema/examples/escalating-approval.json', import.meta.url), 'utf8')) as WorkflowDefinition;
 
@@ -18,16 +19,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await h?.close();
 });
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('tickets and runs', () => {
   it('creating a ticket starts the matching workflows; a vote completes the run (the docs/api.md session)', async () => {

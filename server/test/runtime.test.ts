@@ -10,6 +10,7 @@ import type { PgBoss } from 'pg-boss';
 import type { WorkflowDefinition } from '@flowdesk/schema';
 import { createTestDatabase, type TestDatabase } from '../src/testing/index.ts';
 import { createBoss, Runtime, startWorkers, type RuntimeTuning, type Workers } from '../src/runtime/index.ts';
+import { waitFor } from './wait-for.ts';
 
 const demo = JSON.parse(readFileSync(new URL('../../packages/schema/examples/escalating-approval.json', import.meta.url), 'utf8')) as WorkflowDefinition;
 const logger = pino({ level: process.env.FLOWDESK_TEST_LOG_LEVEL ?? 'warn' });
@@ -51,16 +52,6 @@ async function publish(definition: WorkflowDefinition, version = 1): Promise<str
 
 async function ticket(priority = 'normal') {
   return tdb.db.insertInto('tickets').values({ subject: 'Refund for order 42', body: 'Please refund', priority }).returning('id').executeTakeFirstOrThrow();
-}
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 const runRow = (id: string) => tdb.db.selectFrom('runs').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
