@@ -8,6 +8,7 @@ import type { WorkflowDefinition } from '@flowdesk/schema';
 import { buildApp } from '../src/api/app.ts';
 import { createBoss, Runtime, startWorkers, type RuntimeTuning, type Workers } from '../src/runtime/index.ts';
 import { createTestDatabase, type TestDatabase } from '../src/testing/index.ts';
+import { createDatabase } from '../src/db/database.ts';
 
 export const logger = pino({ level: process.env.FLOWDESK_TEST_LOG_LEVEL ?? 'silent' });
 export const tuning: RuntimeTuning = {
@@ -31,7 +32,9 @@ export interface Harness {
 export async function startHarness(label: string, options: { workers?: boolean } = {}): Promise<Harness> {
   const tdb = await createTestDatabase(label);
   const boss = await createBoss(tdb.connectionString, logger, tuning);
-  const runtime = new Runtime({ db: tdb.db, boss, logger });
+  // A pool of its own for the runtime's fast path (TestDatabase keeps its pool private).
+  const runtimeDb = createDatabase(tdb.connectionString, { max: 5 });
+  const runtime = new Runtime({ db: tdb.db, pool: runtimeDb.pool, boss, logger });
   const workers = options.workers ? await startWorkers(runtime, { tuning, concurrency: 2 }) : null;
   const app = await buildApp({ db: tdb.db, runtime, logger });
   await app.ready();
@@ -45,6 +48,7 @@ export async function startHarness(label: string, options: { workers?: boolean }
       await app.close();
       await workers?.stop();
       await boss.stop({ graceful: false });
+      await runtimeDb.close();
       await tdb.drop();
     },
   };

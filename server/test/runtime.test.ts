@@ -9,6 +9,7 @@ import { pino } from 'pino';
 import type { PgBoss } from 'pg-boss';
 import type { WorkflowDefinition } from '@flowdesk/schema';
 import { createTestDatabase, type TestDatabase } from '../src/testing/index.ts';
+import { createDatabase, type DatabaseHandle } from '../src/db/database.ts';
 import { createBoss, Runtime, startWorkers, type RuntimeTuning, type Workers } from '../src/runtime/index.ts';
 import { waitFor } from './wait-for.ts';
 
@@ -17,6 +18,8 @@ const logger = pino({ level: process.env.FLOWDESK_TEST_LOG_LEVEL ?? 'warn' });
 const tuning: RuntimeTuning = { effectRetryLimit: 1, effectExpireSeconds: 5, effectTimeoutMs: 2000, pollingIntervalSeconds: 0.5, superviseIntervalSeconds: 2 };
 
 let tdb: TestDatabase;
+/** A pool of its own for the runtime's fast path (TestDatabase keeps its pool private). */
+let runtimeDb: DatabaseHandle;
 let boss: PgBoss;
 let runtime: Runtime;
 let workers: Workers;
@@ -71,13 +74,15 @@ beforeAll(async () => {
   sinkPort = (sink.address() as { port: number }).port;
   tdb = await createTestDatabase('runtime');
   boss = await createBoss(tdb.connectionString, logger, tuning);
-  runtime = new Runtime({ db: tdb.db, boss, logger });
+  runtimeDb = createDatabase(tdb.connectionString, { max: 5 });
+  runtime = new Runtime({ db: tdb.db, pool: runtimeDb.pool, boss, logger });
   workers = await startWorkers(runtime, { tuning, concurrency: 2 });
 }, 60_000);
 
 afterAll(async () => {
   await workers?.stop();
   await boss?.stop({ graceful: false });
+  await runtimeDb?.close();
   await tdb?.drop();
   await new Promise((r) => sink.close(r));
 });

@@ -4,7 +4,7 @@
 import pg from 'pg';
 import { startStandalonePostgres } from '@flowdesk/server/testing';
 import { benchEngineStep } from '../../packages/engine/bench/step-bench.ts';
-import { benchDurable } from './durable.ts';
+import { benchDurable, DURABLE_CASES } from './durable.ts';
 import { pgbenchInsertTps } from './pgbench.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -58,7 +58,7 @@ async function main() {
       console.log(`pgbench single-row INSERT, ${clients} client(s), ${SECONDS} s ...`);
       pgbench[clients] = await pgbenchInsertTps(url, clients, SECONDS);
     }
-    console.log(`durable transitions, producers ${PRODUCERS.join(' and ')}, ${SECONDS} s each ...`);
+    console.log(`durable transitions (${DURABLE_CASES.map((c) => c.label).join(' / ')}), producers ${PRODUCERS.join(' and ')}, ${SECONDS} s each ...`);
     const durable = await benchDurable(url, PRODUCERS, SECONDS);
 
     const rows = [['benchmark', 'result', 'baseline (same run)', 'ratio', 'target']];
@@ -68,7 +68,7 @@ async function main() {
     for (const d of durable) {
       const base = pgbench[d.producers];
       rows.push([
-        `durable transitions, ${d.producers} producer(s)`,
+        `durable transitions, ${d.label}, ${d.producers} producer(s)`,
         `${Math.round(d.perSecond)}/s (p50 ${d.p50Ms.toFixed(2)} ms, p99 ${d.p99Ms.toFixed(2)} ms)`,
         base ? `pgbench INSERT ${Math.round(base)} TPS, ${d.producers} client(s)` : 'pgbench not found',
         base ? `${(d.perSecond / base).toFixed(2)}x` : '-',

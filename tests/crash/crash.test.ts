@@ -82,7 +82,7 @@ describe('durable runtime under crashes', () => {
     database = createDatabase(pg.connectionString, { max: 6 });
     await migrateToLatest(database.db, logger);
     boss = await createBoss(pg.connectionString, logger);
-    runtime = new Runtime({ db: database.db, boss, logger });
+    runtime = new Runtime({ db: database.db, pool: database.pool, boss, logger });
 
     const definition = JSON.parse(readFileSync(path.join(here, 'crash-workflow.json'), 'utf8'));
     for (const node of definition.nodes) {

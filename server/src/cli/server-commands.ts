@@ -68,7 +68,7 @@ export async function startCommand(options: { demo: boolean; port?: number; work
     const { createBoss, Runtime, startWorkers } = await import('../runtime/index.ts');
     const boss = await createBoss(postgres.connectionString, logger);
     stack.add('pg-boss', () => boss.stop({ graceful: true, timeout: 10_000 }));
-    const runtime = new Runtime({ db: database.db, boss, logger });
+    const runtime = new Runtime({ db: database.db, pool: database.pool, boss, logger });
     if (options.worker) {
       const workers = await startWorkers(runtime);
       stack.add('workers', () => workers.stop());
@@ -94,7 +94,7 @@ export async function workerCommand(options: { concurrency?: number }): Promise<
     const { createBoss, Runtime, startWorkers } = await import('../runtime/index.ts');
     const boss = await createBoss(postgres.connectionString, logger);
     stack.add('pg-boss', () => boss.stop({ graceful: true, timeout: 10_000 }));
-    const runtime = new Runtime({ db: database.db, boss, logger });
+    const runtime = new Runtime({ db: database.db, pool: database.pool, boss, logger });
     const workers = await startWorkers(runtime, options.concurrency !== undefined ? { concurrency: options.concurrency } : {});
     stack.add('workers', () => workers.stop());
     logger.info({ database: postgres.description }, 'worker running; SIGTERM or Ctrl-C stops it after the current jobs');

@@ -56,7 +56,7 @@ export interface RunsTable {
 }
 
 export interface RunHistoryTable {
-  id: Generated<string>;
+  /** Primary key: (run_id, sequence). */
   run_id: string;
   sequence: number;
   event: Json<unknown>;

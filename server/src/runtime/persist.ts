@@ -1,11 +1,20 @@
-// Writes the outcome of one applied event, inside the caller's transaction: append-only history rows,
-// the new run snapshot, the inline bookkeeping effects and the effect jobs (enqueued through pg-boss on
-// the same transaction, so a rollback removes them and a commit keeps them — never one without the other).
-import type { Insertable, Transaction } from 'kysely';
+// Writes the outcome of one applied event: append-only history rows, the new run snapshot, the inline
+// bookkeeping effects and the effect jobs (enqueued through pg-boss in the same transaction, so a rollback
+// removes them and a commit keeps them — never one without the other).
+//
+// planWrite() turns the engine's steps into the parameters of WRITE_STEPS (sql.ts) and the pg-boss jobs.
+// Two ways run the plan, with the same SQL:
+// - writeInTransaction(): inside a Kysely transaction that holds the run's row lock (startRun, events with
+//   beforePersist, the fallback path), pg-boss jobs through fromKysely(trx);
+// - jobStatements() + runBatch(): one round trip and one implicit transaction (runtime.ts, the fast path).
+import { createHash } from 'node:crypto';
+import { CompiledQuery, type Transaction } from 'kysely';
 import { fromKysely, type JobInsert, type PgBoss } from 'pg-boss';
 import type { Effect, RunSnapshot } from '@flowdesk/engine';
-import type { Database, Run, RunHistoryTable, RunStatusColumn, TasksTable } from '../db/types.ts';
+import type { Database, Run, RunStatusColumn } from '../db/types.ts';
+import type { BatchStatement } from './pg-batch.ts';
 import { TIMER_QUEUE, WORK_QUEUE } from './queues.ts';
+import { WRITE_STEPS } from './sql.ts';
 
 /** One applied engine step, as the engine's advance() reports it. */
 export interface AppliedStep {
@@ -45,27 +54,52 @@ export interface RunWrite {
   eventKey: string | null;
 }
 
-const json = (value: unknown) => JSON.stringify(value);
+export interface WritePlan {
+  /** Parameters $1..$15 of WRITE_STEPS ($16, raise on mismatch, is the caller's choice). */
+  values: unknown[];
+  snapshotJson: string;
+  sequence: number;
+  workJobs: JobInsert<WorkJobData>[];
+  timerJobs: JobInsert<TimerJobData>[];
+}
 
-export async function persistSteps(trx: Transaction<Database>, boss: PgBoss, write: RunWrite): Promise<Run> {
+interface HistoryRow {
+  sequence: number;
+  event: AppliedStep['event'];
+  from_state: string | null;
+  to_state: string;
+  effects: Effect[];
+  event_key: string | null;
+  at: string;
+}
+
+interface TaskRow {
+  id: string;
+  node_id: string;
+  visit: number;
+  kind: 'task' | 'approval';
+  title: string;
+  assignee: unknown;
+}
+
+export function planWrite(write: RunWrite, now: Date): WritePlan {
   const { runId, steps } = write;
   let sequence = write.previousSequence;
-  const history: Insertable<RunHistoryTable>[] = [];
+  const history: HistoryRow[] = [];
   const workJobs: JobInsert<WorkJobData>[] = [];
   const timerJobs: JobInsert<TimerJobData>[] = [];
-  const tasks: Insertable<TasksTable>[] = [];
+  const tasks: TaskRow[] = [];
   const leftNodes = new Set<string>();
   let ticketStatus: string | null = null;
 
   for (const [stepIndex, step] of steps.entries()) {
     sequence += 1;
     history.push({
-      run_id: runId,
       sequence,
-      event: json(step.event),
+      event: step.event,
       from_state: step.from,
       to_state: step.to,
-      effects: json(step.effects),
+      effects: step.effects,
       event_key: stepIndex === 0 ? write.eventKey : null,
       at: step.event.at,
     });
@@ -80,10 +114,10 @@ export async function persistSteps(trx: Transaction<Database>, boss: PgBoss, wri
           });
           break;
         case 'task.open':
-          tasks.push({ id: key, run_id: runId, node_id: effect.nodeId, visit: effect.visit, kind: 'task' as const, title: effect.title, assignee: json(effect.assignee) });
+          tasks.push({ id: key, node_id: effect.nodeId, visit: effect.visit, kind: 'task', title: effect.title, assignee: effect.assignee });
           break;
         case 'approval.open':
-          tasks.push({ id: key, run_id: runId, node_id: effect.nodeId, visit: effect.visit, kind: 'approval' as const, title: effect.title, assignee: json(effect.approvers) });
+          tasks.push({ id: key, node_id: effect.nodeId, visit: effect.visit, kind: 'approval', title: effect.title, assignee: effect.approvers });
           break;
         case 'run.complete':
           ticketStatus = effect.status;
@@ -97,35 +131,84 @@ export async function persistSteps(trx: Transaction<Database>, boss: PgBoss, wri
     }
   }
 
-  // One round trip for all of our own writes: data-modifying CTEs run together, atomically, in the
-  // transaction (history rows, closed and opened tasks, ticket status), then the run row is updated.
-  let query: any = trx;
-  if (history.length > 0) query = query.with('history_rows', (db: any) => db.insertInto('run_history').values(history));
-  if (leftNodes.size > 0) {
-    query = query.with('closed_tasks', (db: any) =>
-      db.updateTable('tasks').set({ status: 'done' }).where('run_id', '=', runId).where('node_id', 'in', [...leftNodes]).where('status', '=', 'open'),
-    );
-  }
-  if (tasks.length > 0) query = query.with('opened_tasks', (db: any) => db.insertInto('tasks').values(tasks).onConflict((oc: any) => oc.column('id').doNothing()));
-  if (ticketStatus && write.ticketId) {
-    query = query.with('ticket_status', (db: any) => db.updateTable('tickets').set({ status: ticketStatus, updated_at: new Date() }).where('id', '=', write.ticketId));
-  }
-  const run = (await query
-    .updateTable('runs')
-    .set({
-      snapshot: json(write.snapshot),
-      state: write.state,
-      status: write.status,
-      sequence,
-      error: write.error,
-      updated_at: new Date(),
-      completed_at: write.status === 'completed' ? new Date() : null,
-    })
-    .where('id', '=', runId)
-    .returningAll()
-    .executeTakeFirstOrThrow()) as Run;
+  const snapshotJson = JSON.stringify(write.snapshot);
+  const values = [
+    runId,
+    write.previousSequence,
+    sequence,
+    snapshotJson,
+    write.state,
+    write.status,
+    write.error,
+    now,
+    write.status === 'completed' ? now : null,
+    write.eventKey,
+    JSON.stringify(history),
+    [...leftNodes],
+    JSON.stringify(tasks),
+    ticketStatus !== null ? write.ticketId : null,
+    ticketStatus,
+  ];
+  return { values, snapshotJson, sequence, workJobs, timerJobs };
+}
+
+/** The run row WRITE_STEPS returned (null when its compare-and-set did not match), with the new snapshot. */
+export function movedRun(row: Record<string, unknown> | undefined, snapshot: RunSnapshot): Run | null {
+  if (!row || row.id === null || row.id === undefined) return null;
+  const { stale: _stale, ...columns } = row;
+  return { ...(columns as Omit<Run, 'snapshot'>), snapshot };
+}
+
+/**
+ * Runs the plan inside a Kysely transaction that already holds the run's row lock (or created the run),
+ * so the compare-and-set cannot miss; a miss would mean the lock was not held, and throws.
+ */
+export async function writeInTransaction(trx: Transaction<Database>, boss: PgBoss, write: RunWrite, now = new Date()): Promise<{ run: Run; plan: WritePlan }> {
+  const plan = planWrite(write, now);
+  const result = await trx.executeQuery<Record<string, unknown>>(CompiledQuery.raw(WRITE_STEPS.text, [...plan.values, false]));
+  const run = movedRun(result.rows[0], write.snapshot);
+  if (!run) throw new Error(`run ${write.runId} was not at sequence ${write.previousSequence} although its row was locked`);
   const db = fromKysely(trx);
-  if (workJobs.length > 0) await boss.insert(WORK_QUEUE, workJobs, { db });
-  if (timerJobs.length > 0) await boss.insert(TIMER_QUEUE, timerJobs, { db });
-  return run;
+  if (plan.workJobs.length > 0) await boss.insert(WORK_QUEUE, plan.workJobs, { db });
+  if (plan.timerJobs.length > 0) await boss.insert(TIMER_QUEUE, plan.timerJobs, { db });
+  return { run, plan };
+}
+
+/**
+ * The pg-boss job inserts of a plan as statements for a batch. pg-boss builds each statement (its insert
+ * SQL, its queue defaults, its NOTIFY); the adapter only hands the statement to our batch, which executes it
+ * on the same connection and in the same transaction as the run's write.
+ */
+export async function jobStatements(boss: PgBoss, plan: WritePlan): Promise<BatchStatement[]> {
+  const statements: BatchStatement[] = [];
+  const insert = async (queue: string, jobs: JobInsert<object>[]) => {
+    if (jobs.length === 0) return;
+    let calls = 0;
+    await boss.insert(queue, jobs, {
+      db: {
+        executeSql: async (text: string, values?: unknown[]) => {
+          calls += 1;
+          statements.push({ name: statementName(text), text, values: values ?? [] });
+          return { rows: [] };
+        },
+      },
+    });
+    // Our batch must hold every statement pg-boss wanted for this insert; it has always been one.
+    if (calls !== 1) throw new Error(`pg-boss insert into ${queue} issued ${calls} statements, expected 1`);
+  };
+  await insert(WORK_QUEUE, plan.workJobs);
+  await insert(TIMER_QUEUE, plan.timerJobs);
+  return statements;
+}
+
+const statementNames = new Map<string, string>();
+
+function statementName(text: string): string {
+  let name = statementNames.get(text);
+  if (!name) {
+    name = `flowdesk_boss_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`;
+    if (statementNames.size > 1000) statementNames.clear();
+    statementNames.set(text, name);
+  }
+  return name;
 }

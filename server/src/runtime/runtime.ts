@@ -1,8 +1,11 @@
-// The durable runtime: every event for a run is applied in ONE Postgres transaction that locks the run
-// row, lets the pure engine decide (advance), and persists history + snapshot + effect jobs together.
+// The durable runtime: every event for a run is applied in ONE Postgres transaction: the pure engine
+// decides (advance) from the run's snapshot, and history + snapshot + inline effects + effect jobs commit
+// together. Per-run serialisation is a compare-and-set on runs.sequence (fast path, one round trip when
+// this process wrote the run last) or the run's row lock (events with beforePersist, and the fallback).
 // See docs/architecture.md for the argument why no event is lost and none is applied twice.
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
+import type pg from 'pg';
 import { fromKysely, type PgBoss } from 'pg-boss';
 import type { Logger } from 'pino';
 import { advance, describeRun, matchesTrigger, type AdvanceResult, type Effect, type RunEvent, type RunSnapshot } from '@flowdesk/engine';
@@ -10,17 +13,31 @@ import type { WorkflowDefinition } from '@flowdesk/schema';
 import type { Database, Run, RunStatusColumn } from '../db/types.ts';
 import { conflict, invalidInput, notFound } from '../errors.ts';
 import { DefinitionCache } from './definitions.ts';
-import { persistSteps, type AppliedStep } from './persist.ts';
+import { runBatch } from './pg-batch.ts';
+import { jobStatements, movedRun, planWrite, writeInTransaction, type AppliedStep, type RunWrite } from './persist.ts';
 import { WORK_QUEUE } from './queues.ts';
+import { RunCache } from './run-cache.ts';
+import { LOAD_RUN, RUN_MOVED_SQLSTATE, statement, WRITE_STEPS } from './sql.ts';
 import { ticketFacts } from './ticket-facts.ts';
 
 export interface RuntimeDeps {
   db: Kysely<Database>;
   boss: PgBoss;
   logger: Logger;
+  /**
+   * The pg.Pool under `db` (createDatabase() returns both). With it, events without beforePersist take the
+   * fast path: named prepared statements, one round trip per event (see sendEvent). Without it every event
+   * takes the row-lock path through Kysely.
+   */
+  pool?: pg.Pool;
   /** Injected clock so tests can control time; events carry the time they were received. */
   now?: () => Date;
+  /** How many runs this process remembers after writing them (default 10,000; 0 turns the cache off). */
+  runCacheSize?: number;
 }
+
+/** Compare-and-set attempts before an event falls back to waiting for the run's row lock. */
+const OPTIMISTIC_ATTEMPTS = 3;
 
 /** An event as callers may send it: `at` is filled in with the receive time when missing. */
 export type IncomingEvent = RunEvent extends infer E ? (E extends RunEvent ? Omit<E, 'at'> & { at?: string } : never) : never;
@@ -56,12 +73,16 @@ export class Runtime {
   readonly logger: Logger;
   readonly definitions = new DefinitionCache();
   readonly #now: () => Date;
+  readonly #pool: pg.Pool | undefined;
+  readonly #runs: RunCache;
 
   constructor(deps: RuntimeDeps) {
     this.db = deps.db;
     this.boss = deps.boss;
     this.logger = deps.logger.child({ component: 'runtime' });
     this.#now = deps.now ?? (() => new Date());
+    this.#pool = deps.pool;
+    this.#runs = new RunCache(deps.runCacheSize ?? 10_000);
   }
 
   now(): Date {
@@ -74,7 +95,17 @@ export class Runtime {
 
   /** Starts a run pinned to one published version. The run row, its history and its jobs commit together. */
   async startRun(input: StartRunInput, trx?: Transaction<Database>): Promise<{ run: Run; steps: AppliedStep[] }> {
-    if (!trx) return this.db.transaction().execute((t) => this.startRun(input, t));
+    if (!trx) {
+      const started = await this.db.transaction().execute((t) => this.#startRun(input, t));
+      // Committed (execute resolved): remember the run for its next event.
+      this.#runs.set(started.run, started.snapshotJson);
+      return { run: started.run, steps: started.steps };
+    }
+    const { run, steps } = await this.#startRun(input, trx);
+    return { run, steps };
+  }
+
+  async #startRun(input: StartRunInput, trx: Transaction<Database>): Promise<{ run: Run; steps: AppliedStep[]; snapshotJson: string }> {
     const definition = await this.definitions.get(trx, input.workflowVersionId);
     let facts: Record<string, unknown> = {};
     if (input.ticketId) {
@@ -101,7 +132,7 @@ export class Runtime {
       })
       .execute();
     const steps = appliedSteps(result);
-    const run = await persistSteps(trx, this.boss, {
+    const { run, plan } = await writeInTransaction(trx, this.boss, {
       runId,
       previousSequence: 0,
       ticketId: input.ticketId ?? null,
@@ -113,7 +144,7 @@ export class Runtime {
       eventKey: null,
     });
     this.logger.info({ runId, workflow: definition.key, state: run.state }, 'run started');
-    return { run, steps };
+    return { run, steps, snapshotJson: plan.snapshotJson };
   }
 
   /** Starts every published workflow (latest version each) whose trigger matches this ticket event. */
@@ -141,21 +172,117 @@ export class Runtime {
   }
 
   /**
-   * Applies one event to a run in one transaction: lock, dedupe, step, persist, enqueue.
+   * Applies one event to a run in one transaction: dedupe, step, persist, enqueue.
    * An event that is not relevant to the run's current state changes nothing and says why.
    */
   async sendEvent(runId: string, incoming: IncomingEvent, options: SendEventOptions = {}): Promise<SendEventResult> {
     const event = { ...incoming, at: incoming.at ?? this.now().toISOString() } as RunEvent;
+    if (this.#pool && !options.beforePersist && !options.refreshTicket) {
+      const result = await this.#applyOptimistic(this.#pool, runId, event, options.eventKey ?? null);
+      if (result) return result;
+    }
     try {
-      return await this.#applyEvent(runId, event, options);
+      const { snapshotJson, ...result } = await this.#applyLocked(runId, event, options);
+      // Committed (the transaction resolved): remember the run for its next event.
+      if (result.applied && snapshotJson) this.#runs.set(result.run, snapshotJson);
+      return result;
     } catch (error) {
+      this.#runs.delete(runId);
       // Work done by beforePersist must not survive an event that turned out not to apply.
       if (error instanceof EventNotApplied) return error.result;
       throw error;
     }
   }
 
-  async #applyEvent(runId: string, event: RunEvent, options: SendEventOptions): Promise<SendEventResult> {
+  /**
+   * The fast path: step from the run as this process last wrote it (or as one plain read returns it) and
+   * write with a compare-and-set on runs.sequence — the write statement and the pg-boss job inserts in ONE
+   * round trip and one implicit transaction (pg-batch.ts). A miss (another writer got there first, or the
+   * event key is already in the history) rolls everything back; we read the run again and step again.
+   * Returns null after OPTIMISTIC_ATTEMPTS misses: the caller then waits for the row lock.
+   */
+  async #applyOptimistic(pool: pg.Pool, runId: string, event: RunEvent, eventKey: string | null): Promise<SendEventResult | null> {
+    for (let attempt = 0; attempt < OPTIMISTIC_ATTEMPTS; attempt++) {
+      const cached = this.#runs.get(runId);
+      let run: Run;
+      if (cached && cached.run.status === 'completed') {
+        // Only a fresh read may say that a run is completed.
+        this.#runs.delete(runId);
+        continue;
+      }
+      if (cached) {
+        run = { ...cached.run, snapshot: JSON.parse(cached.snapshotJson) };
+      } else {
+        const { rows } = await pool.query({ name: LOAD_RUN.name, text: LOAD_RUN.text, values: [runId, eventKey] });
+        const loaded = rows[0] as (Run & { seen_sequence: number | null }) | undefined;
+        if (!loaded) throw notFound('run', runId);
+        const { seen_sequence: seenSequence, ...row } = loaded;
+        run = row;
+        if (seenSequence !== null) {
+          return { applied: false, duplicate: true, reason: `event ${eventKey} was already applied (history #${seenSequence})`, run, steps: [] };
+        }
+        if (run.status === 'completed') return { applied: false, reason: `run is completed (at node "${run.state}")`, run, steps: [] };
+      }
+      const definition = await this.definitions.get(this.db, run.workflow_version_id);
+      const result = await advance(definition, run.snapshot as RunSnapshot, { event });
+      const steps = appliedSteps(result);
+      if (steps.length === 0) {
+        // A cached run may be behind: only a fresh read may say that the event does not apply.
+        if (cached) {
+          this.#runs.delete(runId);
+          continue;
+        }
+        return { applied: false, reason: result.ignoredReason ?? 'event changes nothing in the current state', run, steps };
+      }
+      const write = this.#runWrite(run, result.snapshot, definition, steps, eventKey);
+      const plan = planWrite(write, new Date());
+      const jobs = await jobStatements(this.boss, plan);
+      // With jobs in the batch a miss must raise, so that the job inserts after it roll back too.
+      const batch = [statement(WRITE_STEPS, [...plan.values, jobs.length > 0]), ...jobs];
+      const client = await pool.connect();
+      let broken: Error | undefined;
+      let moved: Run | null;
+      try {
+        const [written] = await runBatch(client, batch);
+        moved = movedRun(written?.rows[0], result.snapshot);
+      } catch (error) {
+        this.#runs.delete(runId);
+        if ((error as { code?: string }).code === RUN_MOVED_SQLSTATE) {
+          moved = null;
+        } else {
+          // A server error leaves the connection usable; anything else (socket, protocol) may not.
+          if (!(error instanceof Error && 'severity' in error)) broken = error as Error;
+          throw error;
+        }
+      } finally {
+        client.release(broken);
+      }
+      if (moved) {
+        this.#runs.set(moved, plan.snapshotJson);
+        return { applied: true, run: moved, steps };
+      }
+      this.#runs.delete(runId);
+    }
+    return null;
+  }
+
+  #runWrite(run: Run, snapshot: RunSnapshot, definition: WorkflowDefinition, steps: AppliedStep[], eventKey: string | null): RunWrite {
+    const summary = describeRun(definition, snapshot);
+    return {
+      runId: run.id,
+      previousSequence: run.sequence,
+      ticketId: run.ticket_id,
+      steps,
+      snapshot,
+      state: summary.nodeId,
+      status: summary.status,
+      error: errorOf(snapshot),
+      eventKey,
+    };
+  }
+
+  /** The row-lock path: one Kysely transaction that locks the run row first. */
+  async #applyLocked(runId: string, event: RunEvent, options: SendEventOptions): Promise<SendEventResult & { snapshotJson?: string }> {
     return this.db.transaction().execute(async (trx) => {
       // Lock the run and look up the event key in the same round trip.
       const locked = await trx
@@ -191,19 +318,9 @@ export class Runtime {
         if (options.beforePersist) throw new EventNotApplied(ignored);
         return ignored;
       }
-      const summary = describeRun(definition, result.snapshot);
-      const updated = await persistSteps(trx, this.boss, {
-        runId,
-        previousSequence: run.sequence,
-        ticketId: run.ticket_id,
-        steps,
-        snapshot: result.snapshot,
-        state: summary.nodeId,
-        status: summary.status,
-        error: errorOf(result.snapshot),
-        eventKey: options.eventKey ?? null,
-      });
-      return { applied: true, run: updated, steps };
+      const write = this.#runWrite(run, result.snapshot, definition, steps, options.eventKey ?? null);
+      const { run: updated, plan } = await writeInTransaction(trx, this.boss, write);
+      return { applied: true, run: updated, steps, snapshotJson: plan.snapshotJson };
     });
   }
 
@@ -228,6 +345,7 @@ export class Runtime {
       await this.boss.insert(WORK_QUEUE, [{ data: { runId, key: `${runId}:retry:${run.sequence}`, effect } }], { db: fromKysely(trx) });
       await trx.updateTable('runs').set({ status: 'running', updated_at: new Date() }).where('id', '=', runId).execute();
       const updated = await trx.selectFrom('runs').selectAll().where('id', '=', runId).executeTakeFirstOrThrow();
+      this.#runs.delete(runId);
       this.logger.info({ runId, nodeId: failure.nodeId }, 'stuck run retried');
       return { run: updated, effect };
     });

@@ -1,6 +1,6 @@
 // Effect and timer workers. Any number of processes may run them against one database: pg-boss hands
-// each job to one worker at a time (SKIP LOCKED), and the run-row lock plus the event key make a
-// redelivered job harmless. A worker killed mid-job leaves the job active until it expires, then
+// each job to one worker at a time (SKIP LOCKED), and the per-run compare-and-set plus the event key
+// make a redelivered job harmless. A worker killed mid-job leaves the job active until it expires, then
 // another worker takes it again.
 import type { Job, JobResult } from 'pg-boss';
 import type { Effect } from '@flowdesk/engine';

@@ -58,7 +58,6 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   await db.schema
     .createTable('run_history')
-    .addColumn('id', 'bigserial', (c) => c.primaryKey())
     .addColumn('run_id', 'uuid', (c) => c.notNull().references('runs.id'))
     .addColumn('sequence', 'integer', (c) => c.notNull())
     .addColumn('event', 'jsonb', (c) => c.notNull())
@@ -68,8 +67,16 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('event_key', 'text')
     .addColumn('at', 'timestamptz', (c) => c.notNull())
     .addColumn('recorded_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
-    .addUniqueConstraint('run_history_run_sequence_key', ['run_id', 'sequence'])
-    .addUniqueConstraint('run_history_run_event_key', ['run_id', 'event_key'])
+    // One index serves both the primary key and reading a run's history in order.
+    .addPrimaryKeyConstraint('run_history_pkey', ['run_id', 'sequence'])
+    .execute();
+  // Redelivered events are recognised by their key; most steps have none, so those rows skip this index.
+  await db.schema
+    .createIndex('run_history_run_event_key')
+    .on('run_history')
+    .columns(['run_id', 'event_key'])
+    .unique()
+    .where(sql.ref('event_key'), 'is not', null)
     .execute();
 
   await db.schema
@@ -94,6 +101,14 @@ export async function up(db: Kysely<any>): Promise<void> {
     END $$`.execute(db);
   await sql`CREATE TRIGGER workflow_versions_immutable BEFORE UPDATE OR DELETE ON workflow_versions
     FOR EACH ROW EXECUTE FUNCTION flowdesk_forbid_change()`.execute(db);
+  // The runtime's compare-and-set on runs.sequence (server/src/runtime/sql.ts) calls this when the run
+  // moved on since it was read, to abort the whole transaction (the pg-boss jobs batched after it too).
+  await sql`
+    CREATE FUNCTION flowdesk_run_moved(run uuid, expected integer) RETURNS boolean LANGUAGE plpgsql AS $$
+    BEGIN
+      RAISE EXCEPTION 'run % is no longer at sequence % (or the event was already applied)', run, expected
+        USING ERRCODE = 'serialization_failure';
+    END $$`.execute(db);
   await sql`CREATE TRIGGER run_history_append_only BEFORE UPDATE OR DELETE ON run_history
     FOR EACH ROW EXECUTE FUNCTION flowdesk_forbid_change()`.execute(db);
 }
@@ -103,4 +118,5 @@ export async function down(db: Kysely<any>): Promise<void> {
     await db.schema.dropTable(table).ifExists().execute();
   }
   await sql`DROP FUNCTION IF EXISTS flowdesk_forbid_change()`.execute(db);
+  await sql`DROP FUNCTION IF EXISTS flowdesk_run_moved(uuid, integer)`.execute(db);
 }
