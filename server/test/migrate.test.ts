@@ -60,14 +60,14 @@ describe('a failing migration', () => {
     try {
       const broken = {
         ...migrations,
-        '0002_add_thing': { up: async (db: Kysely<any>) => { await sql`CREATE TABLE thing (id int)`.execute(db); } },
-        '0003_break': { up: async (db: Kysely<any>) => { await sql`ALTER TABLE no_such_table ADD COLUMN x int`.execute(db); } },
+        '9001_add_thing': { up: async (db: Kysely<any>) => { await sql`CREATE TABLE thing (id int)`.execute(db); } },
+        '9002_break': { up: async (db: Kysely<any>) => { await sql`ALTER TABLE no_such_table ADD COLUMN x int`.execute(db); } },
       };
       const error = await migrateToLatest(t.db, undefined, broken).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(MigrationError);
-      expect((error as MigrationError).migration).toBe('0003_break');
-      expect((error as Error).message).toMatch(/^migration 0003_break failed: relation "no_such_table" does not exist/);
-      // The batch ran in one transaction: 0002's table is gone with it.
+      expect((error as MigrationError).migration).toBe('9002_break');
+      expect((error as Error).message).toMatch(/^migration 9002_break failed: relation "no_such_table" does not exist/);
+      // The batch ran in one transaction: 9001's table is gone with it.
       const thing = await sql<{ t: string | null }>`SELECT to_regclass('thing')::text AS t`.execute(t.db);
       expect(thing.rows[0]?.t).toBeNull();
     } finally {

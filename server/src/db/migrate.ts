@@ -4,10 +4,12 @@ import type { Kysely } from 'kysely';
 import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
 import type { Logger } from 'pino';
 import * as m0001 from './migrations/0001_foundation.ts';
+import * as m0002 from './migrations/0002_ticketing.ts';
 
 /** In order. Names are stored in kysely_migration: never rename one that has shipped. */
 export const migrations: Record<string, Migration> = {
   '0001_foundation': m0001,
+  '0002_ticketing': m0002,
 };
 
 export class MigrationError extends Error {

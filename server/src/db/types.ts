@@ -1,10 +1,7 @@
 // The database schema as Kysely types. Keep in step with migrations/ (the source of truth).
-import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
-
-type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
-type Json<T> = ColumnType<T, T | string, T | string>;
-/** A JSON column with a database default: optional on insert. */
-type JsonWithDefault<T> = ColumnType<T, T | string | undefined, T | string>;
+import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { Computed, Json, JsonWithDefault, NullableTimestamp, Timestamp } from './column-types.ts';
+import type { TicketingTables } from './tables/ticketing.ts';
 
 export interface WorkflowsTable {
   id: Generated<string>;
@@ -27,14 +24,28 @@ export interface WorkflowVersionsTable {
 
 export interface TicketsTable {
   id: Generated<string>;
+  /** Human-friendly ticket number, e.g. shown as "#1042" and used as the token in email subjects. */
+  number: Generated<string>;
+  organisation_id: Generated<string>;
+  customer_id: string | null;
   subject: string;
   body: string;
+  /** open | pending | waiting_customer | on_hold | resolved | closed | cancelled */
   status: Generated<string>;
+  /** low | normal | high | urgent */
   priority: Generated<string>;
+  /** api | email | portal | web_form | chat | phone | social | webhook */
+  channel: Generated<string>;
   fields: JsonWithDefault<Record<string, unknown>>;
   tags: Generated<string[]>;
+  /** Weighted full-text vector over subject (A) and body (B), computed by Postgres. */
+  search: Computed<string>;
+  assignee_agent_id: string | null;
+  team_id: string | null;
   created_at: Timestamp;
   updated_at: Timestamp;
+  first_responded_at: NullableTimestamp;
+  resolved_at: NullableTimestamp;
 }
 
 export type RunStatusColumn = 'running' | 'waiting' | 'stuck' | 'completed';
@@ -83,7 +94,8 @@ export interface TasksTable {
   created_at: Timestamp;
 }
 
-export interface Database {
+/** Every table; each migration's tables live in their own file under tables/ and are joined here. */
+export interface Database extends TicketingTables {
   workflows: WorkflowsTable;
   workflow_versions: WorkflowVersionsTable;
   tickets: TicketsTable;
