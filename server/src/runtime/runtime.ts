@@ -71,6 +71,8 @@ export class Runtime {
   readonly db: Kysely<Database>;
   readonly boss: PgBoss;
   readonly logger: Logger;
+  /** The logger the runtime was given, for siblings such as workers to derive their own component logger. */
+  readonly rootLogger: Logger;
   readonly definitions = new DefinitionCache();
   readonly #now: () => Date;
   readonly #pool: pg.Pool | undefined;
@@ -79,6 +81,7 @@ export class Runtime {
   constructor(deps: RuntimeDeps) {
     this.db = deps.db;
     this.boss = deps.boss;
+    this.rootLogger = deps.logger;
     this.logger = deps.logger.child({ component: 'runtime' });
     this.#now = deps.now ?? (() => new Date());
     this.#pool = deps.pool;

@@ -24,7 +24,7 @@ export interface Workers {
 export async function startWorkers(runtime: Runtime, options: WorkerOptions = {}): Promise<Workers> {
   const tuning = options.tuning ?? tuningFromEnv();
   const ai = options.ai ?? noAiProvider;
-  const log = runtime.logger.child({ component: 'worker' });
+  const log = runtime.rootLogger.child({ component: 'worker' });
   const common = {
     batchSize: 10,
     burstWhenBatchFull: true,
