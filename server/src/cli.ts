@@ -3,6 +3,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError } from './config.ts';
 import { CliError, exportXStateCommand, validateCommand } from './cli/workflow-commands.ts';
+import { aiCli } from '@flowdesk/ai/cli';
 
 function integer(name: string, min: number, max: number) {
   return (raw: string): number => {
@@ -57,6 +58,8 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .description('validate a definition and print its compiled XState machine as JSON')
     .option('-o, --out <file>', 'write the JSON to this file instead of stdout')
     .action(async (file: string, options: { out?: string }) => setExitCode(await exportXStateCommand(file, options)));
+
+  program.command('ai').description('offline AI: eval, train, predict (`flowdesk ai help`; see docs/ai.md)').helpOption(false).allowUnknownOption().allowExcessArguments().argument('[args...]').action(async (args: string[]) => setExitCode(await aiCli(args)));
 
   return program;
 }

@@ -186,6 +186,17 @@ describe('OpenAPI', () => {
         'GET /api/runs/{id}/history',
         'POST /api/runs/{id}/events',
         'POST /api/runs/{id}/retry',
+        'POST /api/calendars',
+        'GET /api/calendars',
+        'GET /api/calendars/{id}',
+        'PUT /api/calendars/{id}',
+        'DELETE /api/calendars/{id}',
+        'POST /api/sla-policies',
+        'GET /api/sla-policies',
+        'GET /api/sla-policies/{id}',
+        'PUT /api/sla-policies/{id}',
+        'DELETE /api/sla-policies/{id}',
+        'GET /api/tickets/{id}/sla',
       ].sort(),
     );
     for (const [path, methods] of Object.entries(doc.paths as Record<string, Record<string, { responses: Record<string, unknown>; tags: string[]; summary: string }>>)) {

@@ -1,5 +1,6 @@
 // Public API of @flowdesk/schema: the definition format, the node catalog, the JSON Schemas and the validator.
 export type * from './types.ts';
+export { TICKET_STATUSES } from './types.ts';
 export type { JSONSchema, JSONSchemaType } from './json-schema.ts';
 export type { NodeBehaviour, NodeCategory, NodeSpec, OutcomeSpec } from './node-spec.ts';
 export type { NodeCatalog } from './catalog.ts';

@@ -9,6 +9,7 @@ export const NAME_PATTERN = '^[A-Za-z][A-Za-z0-9_.-]{0,63}$';
 export const KEY_PATTERN = '^[a-z0-9][a-z0-9-]{0,63}$';
 export const JSON_PATH_PATTERN = '^\\$';
 export const HTTP_URL_PATTERN = '^https?://';
+export const UUID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
 
 /** Readable text for the patterns above, used by the error translator instead of the regex. */
 export const patternMessages: Readonly<Record<string, string>> = {
@@ -17,6 +18,7 @@ export const patternMessages: Readonly<Record<string, string>> = {
   [KEY_PATTERN]: 'must contain only lowercase letters, digits and "-" (at most 64 characters)',
   [JSON_PATH_PATTERN]: 'must be a JSON path starting with "$"',
   [HTTP_URL_PATTERN]: 'must be an http:// or https:// URL',
+  [UUID_PATTERN]: 'must be a UUID',
 };
 
 export function object(

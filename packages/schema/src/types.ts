@@ -124,10 +124,19 @@ export interface ApprovalParams {
   escalations?: Escalation[];
 }
 
+/** The statuses a ticket can have. */
+export const TICKET_STATUSES = ['open', 'pending', 'waiting_customer', 'on_hold', 'resolved', 'closed', 'cancelled'] as const;
+export type TicketStatus = (typeof TICKET_STATUSES)[number];
+
 export type ActionStep =
   | { type: 'setFields'; fields: Record<string, unknown> }
   | { type: 'addTags'; tags: string[] }
   | { type: 'removeTags'; tags: string[] }
+  /** Adds a message to the ticket's thread; `body` may use {{ticket.*}} and {{customer.name}} placeholders. */
+  | { type: 'reply'; body: string; visibility?: 'public' | 'internal' }
+  /** Assigns the ticket to an agent and/or a team (at least one). */
+  | { type: 'assign'; agentId?: string; teamId?: string }
+  | { type: 'setStatus'; status: TicketStatus }
   | { type: 'http'; method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'; url: string; headers?: Record<string, string>; body?: unknown; timeoutMs?: number };
 
 export interface ActionParams {

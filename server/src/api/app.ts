@@ -9,7 +9,13 @@ import type { ApiDeps } from './deps.ts';
 import { errorHandling } from './errors.ts';
 import { healthRoutes } from './routes/health.ts';
 import { runRoutes } from './routes/runs.ts';
+import { agentRoutes, teamRoutes } from './routes/agents.ts';
+import { customerRoutes } from './routes/customers.ts';
+import { kbRoutes } from './routes/kb.ts';
+import { macroRoutes } from './routes/macros.ts';
 import { ticketRoutes } from './routes/tickets.ts';
+import { webFormRoutes } from './routes/webform.ts';
+import { slaRoutes } from './routes/sla.ts';
 import { workflowRoutes } from './routes/workflows.ts';
 import { ErrorResponseSchema } from './schemas.ts';
 
@@ -54,6 +60,13 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
         { name: 'workflows', description: 'Workflow definitions, drafts and immutable published versions' },
         { name: 'tickets', description: 'Tickets; creating one starts the workflows its trigger matches' },
         { name: 'runs', description: 'Durable workflow runs, their history and events' },
+        { name: 'customers', description: 'Customers and their identities (email, phone, handle, portal); merge' },
+        { name: 'teams', description: 'Teams of agents' },
+        { name: 'agents', description: 'Agents with skills and capacity' },
+        { name: 'kb', description: 'Knowledge-base articles and their search' },
+        { name: 'macros', description: 'Canned replies with ticket actions' },
+        { name: 'public', description: 'Unauthenticated, rate-limited web form intake' },
+        { name: 'sla', description: 'Business-hours calendars, SLA policies and ticket SLAs' },
         { name: 'health', description: 'Service health' },
       ],
       components: { schemas: { Error: ErrorResponseSchema, WorkflowDefinition: definitionComponent() } },
@@ -63,8 +76,15 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
 
   await app.register(healthRoutes, { prefix: '/api/health', db: deps.db });
   await app.register(workflowRoutes, { prefix: '/api/workflows', db: deps.db });
-  await app.register(ticketRoutes, { prefix: '/api/tickets', db: deps.db, runtime: deps.runtime });
+  await app.register(ticketRoutes, { prefix: '/api/tickets', db: deps.db, runtime: deps.runtime, logger: deps.logger });
+  await app.register(customerRoutes, { prefix: '/api/customers', db: deps.db });
+  await app.register(teamRoutes, { prefix: '/api/teams', db: deps.db });
+  await app.register(agentRoutes, { prefix: '/api/agents', db: deps.db });
+  await app.register(kbRoutes, { prefix: '/api/kb', db: deps.db });
+  await app.register(macroRoutes, { prefix: '/api/macros', db: deps.db });
+  await app.register(webFormRoutes, { prefix: '/api/public', db: deps.db, runtime: deps.runtime, logger: deps.logger, ...deps.webForm });
   await app.register(runRoutes, { prefix: '/api/runs', db: deps.db, runtime: deps.runtime });
+  await app.register(slaRoutes, { prefix: '/api', db: deps.db, now: () => (deps.runtime as { now?: () => Date }).now?.() ?? new Date() });
 
   // Not readied here: the caller may still add plugins (static designer files); listen()/inject() boot it.
   return app;

@@ -11,7 +11,7 @@ export interface ApiRuntime {
     trx?: Transaction<Database>,
   ): Promise<{ run: Run }>;
   /** Starts every published workflow (latest version) whose trigger matches; inside `trx` when given. */
-  startRunsForTicket(ticketId: string, eventName: 'ticket.created', trx?: Transaction<Database>): Promise<Run[]>;
+  startRunsForTicket(ticketId: string, eventName: 'ticket.created' | 'ticket.updated', trx?: Transaction<Database>): Promise<Run[]>;
   /** Throws FlowdeskError 404 for an unknown run; applied:false + reason when the event is not relevant now. */
   sendEvent(runId: string, event: RunEventInput): Promise<{ applied: boolean; reason?: string; run: Run }>;
   /** Re-enqueues the failed work of a stuck run; FlowdeskError 409 when the run is not stuck. */
@@ -22,4 +22,6 @@ export interface ApiDeps {
   db: Kysely<Database>;
   runtime: ApiRuntime;
   logger: Logger;
+  /** Public web form limits (tests lower them). */
+  webForm?: { rateLimitMax?: number; rateLimitWindowMs?: number };
 }

@@ -77,6 +77,7 @@ export async function startCommand(options: { demo: boolean; port?: number; work
 
     const { buildApp } = await import('../api/app.ts');
     const app = await buildApp({ db: database.db, runtime, logger });
+    await (await import('../api/designer-static.ts')).designerStatic(app);
     stack.add('HTTP server', () => app.close());
     await app.listen({ port: options.port ?? config.port, host: config.host });
     const address = app.server.address();

@@ -5,11 +5,15 @@ import { Migrator, type Migration, type MigrationProvider } from 'kysely/migrati
 import type { Logger } from 'pino';
 import * as m0001 from './migrations/0001_foundation.ts';
 import * as m0002 from './migrations/0002_ticketing.ts';
+import * as m0003 from './migrations/0003_ticketing_more.ts';
+import * as m0004 from './migrations/0004_sla.ts';
 
 /** In order. Names are stored in kysely_migration: never rename one that has shipped. */
 export const migrations: Record<string, Migration> = {
   '0001_foundation': m0001,
   '0002_ticketing': m0002,
+  '0003_ticketing_more': m0003,
+  '0004_sla': m0004,
 };
 
 export class MigrationError extends Error {

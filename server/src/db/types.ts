@@ -2,6 +2,7 @@
 import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
 import type { Computed, Json, JsonWithDefault, NullableTimestamp, Timestamp } from './column-types.ts';
 import type { TicketingTables } from './tables/ticketing.ts';
+import type { SlaTables } from './tables/sla.ts';
 
 export interface WorkflowsTable {
   id: Generated<string>;
@@ -95,7 +96,7 @@ export interface TasksTable {
 }
 
 /** Every table; each migration's tables live in their own file under tables/ and are joined here. */
-export interface Database extends TicketingTables {
+export interface Database extends TicketingTables, SlaTables {
   workflows: WorkflowsTable;
   workflow_versions: WorkflowVersionsTable;
   tickets: TicketsTable;

@@ -6,6 +6,8 @@ import type { Logger } from 'pino';
 
 export const WORK_QUEUE = 'flowdesk.work';
 export const TIMER_QUEUE = 'flowdesk.timer';
+/** SLA breach timers (server/src/sla): startAfter = due time. */
+export const SLA_QUEUE = 'flowdesk.sla';
 
 export interface RuntimeTuning {
   /** Attempts after the first before a failing effect answers with the `error` outcome. */
@@ -48,6 +50,13 @@ function queueOptions(tuning: RuntimeTuning): Record<string, Omit<Queue, 'name'>
       notify: true,
     },
     [TIMER_QUEUE]: {
+      retryLimit: 10,
+      retryDelay: 1,
+      retryBackoff: true,
+      retryDelayMax: 60,
+      expireInSeconds: tuning.effectExpireSeconds,
+    },
+    [SLA_QUEUE]: {
       retryLimit: 10,
       retryDelay: 1,
       retryBackoff: true,

@@ -5,10 +5,12 @@
 import type { Job, JobResult } from 'pg-boss';
 import type { Effect } from '@flowdesk/engine';
 import type { Runtime } from './runtime.ts';
-import { TIMER_QUEUE, WORK_QUEUE, tuningFromEnv, type RuntimeTuning } from './queues.ts';
+import { SLA_QUEUE, TIMER_QUEUE, WORK_QUEUE, tuningFromEnv, type RuntimeTuning } from './queues.ts';
 import type { TimerJobData, WorkJobData } from './persist.ts';
 import { EffectError, applyTicketSteps, runHttpSteps } from './effects/action.ts';
 import { noAiProvider, type AiExecutor } from './effects/ai.ts';
+import { handleSlaTimer } from '../sla/worker.ts';
+import type { SlaJobData } from '../sla/service.ts';
 
 export interface WorkerOptions {
   /** Parallel fetch loops per queue in this process. */
@@ -51,11 +53,13 @@ export async function startWorkers(runtime: Runtime, options: WorkerOptions = {}
 
   await runtime.boss.work<WorkJobData>(WORK_QUEUE, common, settleEach((job) => handleWork(runtime, job, tuning, ai)));
   await runtime.boss.work<TimerJobData>(TIMER_QUEUE, common, settleEach((job) => handleTimer(runtime, job)));
+  await runtime.boss.work<SlaJobData>(SLA_QUEUE, common, settleEach(async (job) => void (await handleSlaTimer(runtime, job.data))));
   log.info({ concurrency: common.localConcurrency }, 'workers started');
   return {
     async stop() {
       await runtime.boss.offWork(WORK_QUEUE);
       await runtime.boss.offWork(TIMER_QUEUE);
+      await runtime.boss.offWork(SLA_QUEUE);
     },
   };
 }

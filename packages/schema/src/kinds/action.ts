@@ -1,7 +1,8 @@
 import { errorOutcome } from '../node-spec.ts';
 import type { NodeSpec } from '../node-spec.ts';
 import type { JSONSchema } from '../json-schema.ts';
-import { HTTP_URL_PATTERN, NAME_PATTERN, list, object, text } from '../schema-parts.ts';
+import { HTTP_URL_PATTERN, NAME_PATTERN, UUID_PATTERN, list, object, text } from '../schema-parts.ts';
+import { TICKET_STATUSES } from '../types.ts';
 
 const tags = (description: string): JSONSchema =>
   list(description, text('A tag.', 64), 50, { minItems: 1, uniqueItems: true });
@@ -25,6 +26,20 @@ const stepSchema: JSONSchema = {
     }, ['type', 'fields'], { title: 'setFields' }),
     object('Add tags.', { type: { const: 'addTags', description: 'Add tags.' }, tags: tags('Tags to add.') }, ['type', 'tags'], { title: 'addTags' }),
     object('Remove tags.', { type: { const: 'removeTags', description: 'Remove tags.' }, tags: tags('Tags to remove.') }, ['type', 'tags'], { title: 'removeTags' }),
+    object('Add a message to the ticket thread.', {
+      type: { const: 'reply', description: 'Add a message to the ticket thread.' },
+      body: text('Message text; {{ticket.subject}}, {{ticket.number}}, {{customer.name}} and other {{ticket.*}} placeholders are filled in.', 20_000),
+      visibility: { type: 'string', enum: ['public', 'internal'], description: 'public: a reply the customer sees (default); internal: a note for agents.' },
+    }, ['type', 'body'], { title: 'reply' }),
+    object('Assign the ticket.', {
+      type: { const: 'assign', description: 'Assign the ticket.' },
+      agentId: { type: 'string', pattern: UUID_PATTERN, maxLength: 36, description: 'Agent id (UUID).' },
+      teamId: { type: 'string', pattern: UUID_PATTERN, maxLength: 36, description: 'Team id (UUID).' },
+    }, ['type'], { title: 'assign', minProperties: 2 }),
+    object('Set the ticket status.', {
+      type: { const: 'setStatus', description: 'Set the ticket status.' },
+      status: { type: 'string', enum: [...TICKET_STATUSES], description: 'New status.' },
+    }, ['type', 'status'], { title: 'setStatus' }),
     object('Call an HTTP endpoint.', {
       type: { const: 'http', description: 'Call an HTTP endpoint.' },
       method: { type: 'string', enum: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], description: 'HTTP method.' },
@@ -46,7 +61,7 @@ export const actionSpec: NodeSpec<'action'> = {
   kind: 'action',
   version: 1,
   label: 'Action',
-  description: 'Changes the ticket or calls out: set fields, add/remove tags, HTTP call.',
+  description: 'Changes the ticket or calls out: set fields, add/remove tags, reply, assign, set status, HTTP call.',
   category: 'action',
   behaviour: 'work',
   paramsSchema: object('Action parameters.', { steps: list('Steps run in order.', stepSchema, 50) }, ['steps']),

@@ -1,41 +1,156 @@
-// Tickets: create one (which starts every published workflow whose trigger matches) and read it.
+// Tickets: create (any channel's REST entry), list with filters and keyset pagination, full-text search,
+// read with thread, reply / internal note, change, download attachments, apply a macro.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { notFound } from '../../errors.ts';
+import { invalidInput, notFound } from '../../errors.ts';
+import { addMessage, applyMacro, createTicket, updateTicket } from '../../ticketing/index.ts';
 import type { ApiDeps } from '../deps.ts';
 import { findDefinitions, findRun, type RunRow } from '../repos/runs.repo.ts';
-import { findTicket, insertTicket } from '../repos/tickets.repo.ts';
-import { CreateTicketBody, IdParams, RunSchema, TicketSchema, withErrors } from '../schemas.ts';
-import { indexNodes, toRun, toTicket } from '../serialize.ts';
+import { findCustomer, identitiesOf as customerIdentities } from '../repos/customers.repo.ts';
+import { decodeKeyset, decodeOffset, encodeKeyset, encodeOffset } from '../repos/keyset.ts';
+import { findAttachment, findTicket, listThread, listTickets, searchTickets } from '../repos/tickets.repo.ts';
+import { DEFAULT_PAGE_SIZE, IdParams, Nullable, RunSchema, withErrors } from '../schemas.ts';
+import { indexNodes, toRun } from '../serialize.ts';
+import {
+  AddMessageBody,
+  ApplyMacroBody,
+  CreateTicketFullBody,
+  CustomerSchema,
+  ListTicketsQuery,
+  MessageSchema,
+  SearchQuery,
+  TicketAttachmentParams,
+  TicketFullSchema,
+  TicketHitSchema,
+  TicketMacroParams,
+  UpdateTicketBody,
+} from '../ticketing-schemas.ts';
+import { toCustomer, toMessage, toTicketFull } from '../ticketing-serialize.ts';
+import { ATTACHMENT_BODY_LIMIT, decodeAttachments, identitiesOf, organisationOf, rejectNul, ticketingContext, withRequestPaths } from './ticketing-common.ts';
 
 const tags = ['tickets'];
 
-export const ticketRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db' | 'runtime'>> = async (app, { db, runtime }) => {
+export const ticketRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db' | 'runtime' | 'logger'>> = async (app, deps) => {
+  app.addHook('preValidation', rejectNul);
+  const { db } = deps;
+  const ctx = ticketingContext(deps);
+
+  async function runDtos(runIds: readonly string[]) {
+    const rows = (await Promise.all(runIds.map((id) => findRun(db, id)))).filter((row): row is RunRow => row !== undefined);
+    const definitions = await findDefinitions(db, [...new Set(rows.map((row) => row.workflow_version_id))]);
+    return rows.map((row) => toRun(row, indexNodes(definitions.get(row.workflow_version_id))));
+  }
+
+  async function loadTicket(id: string) {
+    const ticket = await findTicket(db, id);
+    if (!ticket || ticket.organisation_id !== organisationOf()) throw notFound('ticket', id);
+    return ticket;
+  }
+
   app.post(
     '/',
     {
+      bodyLimit: ATTACHMENT_BODY_LIMIT,
       schema: {
         tags,
         summary: 'Create a ticket',
-        description: 'Creates the ticket and starts every published workflow whose ticket.created trigger matches, all in one transaction.',
-        body: CreateTicketBody,
+        description:
+          'Creates the ticket and its first message (with attachments), resolves the customer from their email/phone/handle, validates custom fields ' +
+          "against the organisation's schema, and starts every published workflow whose ticket.created trigger matches — all in one transaction.",
+        body: CreateTicketFullBody,
         response: withErrors({
-          201: Type.Object({ ticket: TicketSchema, runs: Type.Array(RunSchema) }, { additionalProperties: false }),
+          201: Type.Object({ ticket: TicketFullSchema, customer: Nullable(CustomerSchema), message: MessageSchema, runs: Type.Array(RunSchema) }, { additionalProperties: false }),
         }),
       },
     },
     async (request, reply) => {
-      // One transaction: a ticket never exists without the runs its triggers demand, and a failed
-      // start leaves no ticket behind.
-      const { ticket, runIds } = await db.transaction().execute(async (trx) => {
-        const ticket = await insertTicket(trx, request.body);
-        const runs = await runtime.startRunsForTicket(ticket.id, 'ticket.created', trx);
-        return { ticket, runIds: runs.map((run) => run.id) };
+      const body = request.body;
+      const { identities, rewrite } = body.customer ? identitiesOf(body.customer) : { identities: [], rewrite: {} };
+      if (body.customer && identities.length === 0) {
+        throw invalidInput('/body/customer: needs at least one of email, phone, handle', [{ path: '/body/customer', message: '/body/customer: needs at least one of email, phone, handle' }]);
+      }
+      const result = await withRequestPaths(
+        async () =>
+          createTicket(ctx, {
+            organisationId: organisationOf(),
+            subject: body.subject,
+            body: body.body ?? '',
+            priority: body.priority,
+            channel: body.channel ?? 'api',
+            customer: body.customer ? { identities, name: body.customer.name, language: body.customer.language } : undefined,
+            customerId: body.customerId,
+            fields: body.fields,
+            tags: body.tags,
+            message: { attachments: decodeAttachments(body.attachments, '/attachments') },
+          }),
+        '/body',
+        { ...rewrite, '/message/attachments': '/body/attachments' },
+      );
+      const identitiesRows = result.customer ? await customerIdentities(db, [result.customer.id]) : [];
+      return reply.code(201).send({
+        ticket: toTicketFull(result.ticket),
+        customer: result.customer ? toCustomer(result.customer, identitiesRows) : null,
+        message: toMessage(result.message, result.attachments),
+        runs: await runDtos(result.runs.map((r) => r.id)),
       });
-      const rows = (await Promise.all(runIds.map((id) => findRun(db, id)))).filter((row): row is RunRow => row !== undefined);
-      const definitions = await findDefinitions(db, [...new Set(rows.map((row) => row.workflow_version_id))]);
-      const runs = rows.map((row) => toRun(row, indexNodes(definitions.get(row.workflow_version_id))));
-      return reply.code(201).send({ ticket: toTicket(ticket), runs });
+    },
+  );
+
+  app.get(
+    '/',
+    {
+      schema: {
+        tags,
+        summary: 'List tickets',
+        description: 'Newest first, keyset pagination on (createdAt, id): pass nextCursor back as cursor; null on the last page.',
+        querystring: ListTicketsQuery,
+        response: withErrors({ 200: Type.Object({ tickets: Type.Array(TicketFullSchema), nextCursor: Nullable(Type.String()) }, { additionalProperties: false }) }),
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      const limit = q.limit ?? DEFAULT_PAGE_SIZE;
+      const rows = await listTickets(db, {
+        organisationId: organisationOf(),
+        status: q.status,
+        priority: q.priority,
+        channel: q.channel,
+        assigneeAgentId: q.assigneeAgentId,
+        teamId: q.teamId,
+        customerId: q.customerId,
+        tag: q.tag,
+        createdFrom: q.createdFrom,
+        createdTo: q.createdTo,
+        after: q.cursor ? decodeKeyset(q.cursor) : undefined,
+        limit,
+      });
+      const page = rows.slice(0, limit);
+      return { tickets: page.map(toTicketFull), nextCursor: rows.length > limit ? encodeKeyset(page[page.length - 1]!) : null };
+    },
+  );
+
+  app.get(
+    '/search',
+    {
+      schema: {
+        tags,
+        summary: 'Search tickets',
+        description:
+          "Postgres full-text search (websearch_to_tsquery('english', q)) over subjects, bodies and every message; ranked with ts_rank_cd " +
+          '(subject matches first), with highlighted snippets (ts_headline). Pass nextCursor back as cursor.',
+        querystring: SearchQuery,
+        response: withErrors({ 200: Type.Object({ hits: Type.Array(TicketHitSchema), nextCursor: Nullable(Type.String()) }, { additionalProperties: false }) }),
+      },
+    },
+    async (request) => {
+      const limit = request.query.limit ?? DEFAULT_PAGE_SIZE;
+      const offset = decodeOffset(request.query.cursor);
+      const rows = await searchTickets(db, organisationOf(), request.query.q, limit, offset);
+      const page = rows.slice(0, limit);
+      return {
+        hits: page.map((row) => ({ ticket: toTicketFull(row), rank: Number(row.rank), snippet: row.snippet })),
+        nextCursor: rows.length > limit ? encodeOffset(offset + limit) : null,
+      };
     },
   );
 
@@ -44,15 +159,136 @@ export const ticketRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db' | 'runti
     {
       schema: {
         tags,
-        summary: 'Get a ticket',
+        summary: 'Get a ticket with its thread',
         params: IdParams,
-        response: withErrors({ 200: Type.Object({ ticket: TicketSchema }, { additionalProperties: false }) }),
+        response: withErrors({
+          200: Type.Object({ ticket: TicketFullSchema, customer: Nullable(CustomerSchema), messages: Type.Array(MessageSchema) }, { additionalProperties: false }),
+        }),
       },
     },
     async (request) => {
-      const ticket = await findTicket(db, request.params.id);
-      if (!ticket) throw notFound('ticket', request.params.id);
-      return { ticket: toTicket(ticket) };
+      const ticket = await loadTicket(request.params.id);
+      const [{ messages, attachments }, customer] = await Promise.all([
+        listThread(db, ticket.id),
+        ticket.customer_id ? findCustomer(db, ticket.organisation_id, ticket.customer_id) : Promise.resolve(undefined),
+      ]);
+      const identities = customer ? await customerIdentities(db, [customer.id]) : [];
+      return {
+        ticket: toTicketFull(ticket),
+        customer: customer ? toCustomer(customer, identities) : null,
+        messages: messages.map((m) => toMessage(m, attachments)),
+      };
+    },
+  );
+
+  app.post(
+    '/:id/messages',
+    {
+      bodyLimit: ATTACHMENT_BODY_LIMIT,
+      schema: {
+        tags,
+        summary: 'Reply or add an internal note',
+        description:
+          "A public agent reply sets firstRespondedAt once; a customer's public message reopens a ticket waiting for them and resumes runs waiting for customer.replied.",
+        params: IdParams,
+        body: AddMessageBody,
+        response: withErrors({ 201: Type.Object({ ticket: TicketFullSchema, message: MessageSchema }, { additionalProperties: false }) }),
+      },
+    },
+    async (request, reply) => {
+      await loadTicket(request.params.id);
+      const b = request.body;
+      const result = await withRequestPaths(
+        async () =>
+          addMessage(ctx, {
+            ticketId: request.params.id,
+            visibility: b.visibility ?? 'public',
+            authorType: b.authorType ?? 'agent',
+            authorAgentId: b.authorAgentId,
+            authorCustomerId: b.authorCustomerId,
+            channel: b.channel ?? 'api',
+            bodyText: b.body,
+            bodyHtml: b.bodyHtml,
+            attachments: decodeAttachments(b.attachments, '/attachments'),
+          }),
+        '/body',
+      );
+      return reply.code(201).send({ ticket: toTicketFull(result.ticket), message: toMessage(result.message, result.attachments) });
+    },
+  );
+
+  app.patch(
+    '/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Change a ticket',
+        description:
+          'Status, priority, assignee, team, tags, custom fields (merged; null removes). Starts ticket.updated workflows and sends ticket.updated ' +
+          '(plus priority.changed / status.changed / assignee.changed) to the ticket’s active runs. A patch that changes nothing writes nothing.',
+        params: IdParams,
+        body: UpdateTicketBody,
+        response: withErrors({ 200: Type.Object({ ticket: TicketFullSchema, changed: Type.Array(Type.String()), runs: Type.Array(RunSchema) }, { additionalProperties: false }) }),
+      },
+    },
+    async (request) => {
+      await loadTicket(request.params.id);
+      const result = await withRequestPaths(() => updateTicket(ctx, request.params.id, request.body), '/body');
+      return { ticket: toTicketFull(result.ticket), changed: result.changed, runs: await runDtos(result.runs.map((r) => r.id)) };
+    },
+  );
+
+  app.get(
+    '/:id/attachments/:attachmentId',
+    {
+      schema: {
+        tags,
+        summary: 'Download an attachment',
+        description: 'Always served as a download (Content-Disposition: attachment) with X-Content-Type-Options: nosniff, never rendered inline.',
+        params: TicketAttachmentParams,
+        response: withErrors({ 200: Type.Unsafe({ type: 'string', format: 'binary', description: 'The file' }) }),
+      },
+    },
+    async (request, reply) => {
+      await loadTicket(request.params.id);
+      const file = await findAttachment(db, request.params.id, request.params.attachmentId);
+      if (!file) throw notFound('attachment', request.params.attachmentId);
+      const ascii = file.filename.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
+      return reply
+        .header('content-type', file.content_type)
+        .header('content-length', String(file.size_bytes))
+        .header('content-disposition', `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(file.filename)}`)
+        .header('x-content-type-options', 'nosniff')
+        .header('content-security-policy', "default-src 'none'; sandbox")
+        .header('etag', `"${file.sha256}"`)
+        .header('cache-control', 'private, no-cache')
+        .send(file.content);
+    },
+  );
+
+  app.post(
+    '/:id/macros/:macroId',
+    {
+      schema: {
+        tags,
+        summary: 'Apply a macro',
+        description: 'Posts the canned reply with {{ticket.*}} / {{customer.name}} filled in and applies the macro’s actions, in one transaction.',
+        params: TicketMacroParams,
+        body: Type.Optional(ApplyMacroBody),
+        response: withErrors({
+          200: Type.Object({ ticket: TicketFullSchema, message: Nullable(MessageSchema), changed: Type.Array(Type.String()), runs: Type.Array(RunSchema) }, { additionalProperties: false }),
+        }),
+      },
+    },
+    async (request) => {
+      await loadTicket(request.params.id);
+      const result = await withRequestPaths(() => applyMacro(ctx, { ticketId: request.params.id, macroId: request.params.macroId, authorAgentId: request.body?.authorAgentId }), '/body');
+      return {
+        ticket: toTicketFull(result.ticket),
+        message: result.message ? toMessage(result.message) : null,
+        changed: result.changed,
+        runs: await runDtos(result.runs.map((r) => r.id)),
+      };
     },
   );
 };

@@ -1,5 +1,5 @@
 // Kysely types of the ticketing tables (migration 0002_ticketing). Tickets themselves are in ../types.ts.
-import type { Generated, Selectable } from 'kysely';
+import type { ColumnType, Generated, Selectable } from 'kysely';
 import type { Computed, Json, JsonWithDefault, Timestamp } from '../column-types.ts';
 
 /** The organisation that rows created before multi-organisation support belong to. */
@@ -89,6 +89,8 @@ export interface AttachmentsTable {
   size_bytes: number;
   sha256: string;
   content: Buffer;
+  /** Content-ID of an inline email part (migration 0003). */
+  content_id: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: Timestamp;
 }
 
@@ -134,3 +136,21 @@ export type Agent = Selectable<AgentsTable>;
 export type Message = Selectable<MessagesTable>;
 export type KbArticle = Selectable<KbArticlesTable>;
 export type { Json };
+
+// ---- migration 0003_ticketing_more ----
+
+/** Customer facts a workflow sees, kept on the ticket by database triggers (never written by the app). */
+export interface CustomerFacts {
+  id: string;
+  name: string | null;
+  language: string | null;
+  /** The kinds of identity the customer has, e.g. ["email", "phone"]. */
+  identities: IdentityKind[];
+}
+
+declare module '../types.ts' {
+  interface TicketsTable {
+    /** Maintained by triggers from customers + customer_identities (migration 0003). */
+    customer_facts: ColumnType<CustomerFacts | null, never, never>;
+  }
+}

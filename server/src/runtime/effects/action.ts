@@ -2,12 +2,10 @@
 // so a ticket is never changed without the run moving on (and vice versa). HTTP calls run before that
 // transaction, at least once, with the effect's idempotency key so receivers can drop repeats.
 import type { Transaction } from 'kysely';
-import { sql } from 'kysely';
 import type { ActionStep } from '@flowdesk/schema';
 import type { Database } from '../../db/types.ts';
-
-/** Ticket columns a setFields step may write directly; every other name goes into custom fields. */
-const TICKET_COLUMNS = new Set(['subject', 'status', 'priority']);
+import { FlowdeskError } from '../../errors.ts';
+import { applyTicketActions, type TicketStep } from '../../ticketing/actions.ts';
 
 export class EffectError extends Error {
   /** Permanent errors skip the remaining retries (retrying cannot help). */
@@ -48,33 +46,20 @@ export async function runHttpSteps(steps: ActionStep[], idempotencyKey: string, 
   return outcomes;
 }
 
-/** Applies setFields/addTags/removeTags to the ticket; idempotent, so a redelivered effect is harmless. */
+/**
+ * Applies the ticket steps (setFields, addTags, removeTags, reply, assign, setStatus) inside the transaction
+ * that applies the effect result: the ticket changes exactly when the run moves on. A redelivered effect
+ * never gets here twice (its event key is checked under the run's row lock first). A step the ticket
+ * cannot take (unknown agent, invalid custom field) is a permanent error: the node's `error` outcome.
+ */
 export async function applyTicketSteps(trx: Transaction<Database>, ticketId: string | null, steps: ActionStep[]): Promise<void> {
-  const ticketSteps = steps.filter((s) => s.type !== 'http');
+  const ticketSteps = steps.filter((s): s is TicketStep => s.type !== 'http');
   if (ticketSteps.length === 0) return;
   if (!ticketId) throw new EffectError('this run has no ticket to change', true);
-  for (const step of ticketSteps) {
-    if (step.type === 'setFields') {
-      const columns: Record<string, unknown> = {};
-      const custom: Record<string, unknown> = {};
-      for (const [name, value] of Object.entries(step.fields)) (TICKET_COLUMNS.has(name) ? columns : custom)[name] = value;
-      await trx
-        .updateTable('tickets')
-        .set({ ...columns, fields: sql`fields || ${JSON.stringify(custom)}::jsonb`, updated_at: new Date() })
-        .where('id', '=', ticketId)
-        .execute();
-    } else if (step.type === 'addTags') {
-      await trx
-        .updateTable('tickets')
-        .set({ tags: sql`(SELECT array_agg(DISTINCT t ORDER BY t) FROM unnest(tags || ${step.tags}::text[]) t)`, updated_at: new Date() })
-        .where('id', '=', ticketId)
-        .execute();
-    } else if (step.type === 'removeTags') {
-      await trx
-        .updateTable('tickets')
-        .set({ tags: sql`coalesce((SELECT array_agg(t ORDER BY t) FROM unnest(tags) t WHERE NOT (t = ANY(${step.tags}::text[]))), '{}')`, updated_at: new Date() })
-        .where('id', '=', ticketId)
-        .execute();
-    }
+  try {
+    await applyTicketActions(trx, ticketId, ticketSteps, { authorType: 'system' });
+  } catch (error) {
+    if (error instanceof FlowdeskError && error.statusCode < 500) throw new EffectError(`ticket step failed: ${error.message}`, true);
+    throw error;
   }
 }

@@ -1,0 +1,98 @@
+// The designer's end-to-end run: chromium present, designer built, a real Flowdesk server (embedded Postgres
+// in a temporary data dir, or DATABASE_URL when set) serving it on a free port, Playwright against it, then
+// everything stopped again. Extra arguments go to `playwright test`.
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ensureChromium } from './ensure-chromium.mjs';
+
+const designer = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const root = resolve(designer, '..');
+const log = (msg) => console.log(`[designer e2e] ${msg}`);
+
+function run(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { cwd: designer, stdio: 'inherit', ...opts });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (exit ${r.status ?? r.signal})`);
+}
+
+function freePort() {
+  return new Promise((res, rej) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', rej);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => res(port));
+    });
+  });
+}
+
+async function waitForHealth(url, server, timeoutMs = 90_000) {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (server.exitCode !== null) throw new Error(`the Flowdesk server exited early (code ${server.exitCode})`);
+    try {
+      const r = await fetch(`${url}/api/health`);
+      if (r.ok) return;
+    } catch {
+      /* not up yet */
+    }
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  throw new Error(`the Flowdesk server did not answer ${url}/api/health within ${timeoutMs / 1000} s`);
+}
+
+function stop(server) {
+  return new Promise((res) => {
+    if (server.exitCode !== null || server.signalCode !== null) return res();
+    const kill = setTimeout(() => server.kill('SIGKILL'), 15_000);
+    server.once('exit', () => {
+      clearTimeout(kill);
+      res();
+    });
+    server.kill('SIGTERM');
+  });
+}
+
+const started = Date.now();
+const chromium = ensureChromium();
+log('building the designer (vite build)');
+run(process.execPath, [join(designer, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn']);
+
+const port = await freePort();
+const dataDir = process.env.DATABASE_URL ? null : mkdtempSync(join(tmpdir(), 'flowdesk-designer-e2e-'));
+// As root the embedded Postgres runs as user "postgres", which must be able to enter the data dir.
+if (dataDir) chmodSync(dataDir, 0o755);
+const url = `http://127.0.0.1:${port}`;
+log(`starting the server on ${url} (${process.env.DATABASE_URL ? 'DATABASE_URL' : `embedded Postgres in ${dataDir}`})`);
+const output = [];
+const server = spawn(process.execPath, [join(root, 'server/bin/flowdesk.js'), 'start', '--demo'], {
+  cwd: root,
+  env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', ...(dataDir ? { FLOWDESK_DATA_DIR: dataDir } : {}), LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' },
+  stdio: ['ignore', 'pipe', 'pipe'],
+});
+for (const s of [server.stdout, server.stderr]) s.on('data', (d) => output.push(d.toString()));
+
+let code = 1;
+try {
+  await waitForHealth(url, server);
+  log(`server up after ${((Date.now() - started) / 1000).toFixed(1)} s; running Playwright`);
+  const r = spawnSync(process.execPath, [join(designer, 'node_modules/@playwright/test/cli.js'), 'test', ...process.argv.slice(2)], {
+    cwd: designer,
+    stdio: 'inherit',
+    env: { ...process.env, FLOWDESK_E2E_URL: url, CHROMIUM_PATH: chromium, PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD: '1' },
+  });
+  code = r.status ?? 1;
+} catch (err) {
+  console.error(`[designer e2e] ${err.message}`);
+  console.error(output.join('').slice(-4000));
+} finally {
+  await stop(server);
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  log(`done in ${((Date.now() - started) / 1000).toFixed(1)} s (exit ${code})`);
+}
+if (code !== 0 && output.length) console.error(`[designer e2e] server output (tail):\n${output.join('').slice(-3000)}`);
+process.exit(code);

@@ -1,0 +1,35 @@
+import { createRouter, createWebHistory } from 'vue-router';
+
+export const router = createRouter({
+  history: createWebHistory(),
+  routes: [
+    { path: '/', redirect: '/workflows' },
+    { path: '/workflows', name: 'workflows', component: () => import('./pages/WorkflowsPage.vue'), meta: { title: 'Workflows' } },
+    { path: '/workflows/:id', name: 'workflow', component: () => import('./pages/DesignerPage.vue'), props: true, meta: { title: 'Designer' } },
+    { path: '/runs', name: 'runs', component: () => import('./pages/RunsPage.vue'), meta: { title: 'Runs' } },
+    { path: '/runs/:id', name: 'run', component: () => import('./pages/RunPage.vue'), props: true, meta: { title: 'Run' } },
+    {
+      path: '/tickets',
+      component: () => import('./pages/PlaceholderPage.vue'),
+      props: { title: 'Tickets', issue: 'the ticketing issue', text: 'The agent inbox, ticket threads and the forms each workflow step generates will live here. Until then, create tickets through the API (POST /api/tickets); their runs show up under Runs.' },
+      meta: { title: 'Tickets' },
+    },
+    {
+      path: '/templates',
+      component: () => import('./pages/PlaceholderPage.vue'),
+      props: { title: 'Templates', issue: 'the templates issue', text: 'A gallery of industry templates (workflows, forms, rules and sample tickets) to start from. The demo workflow is already installed under Workflows.' },
+      meta: { title: 'Templates' },
+    },
+    {
+      path: '/settings',
+      component: () => import('./pages/PlaceholderPage.vue'),
+      props: { title: 'Settings', issue: 'the security issue', text: 'Users, roles, teams, API tokens, AI providers and business hours will be configured here.' },
+      meta: { title: 'Settings' },
+    },
+    { path: '/:pathMatch(.*)*', component: () => import('./pages/PlaceholderPage.vue'), props: { title: 'Page not found', text: 'There is nothing at this address.' } },
+  ],
+});
+
+router.afterEach((to) => {
+  document.title = `${String(to.meta.title ?? 'Flowdesk')} · Flowdesk`;
+});

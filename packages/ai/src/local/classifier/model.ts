@@ -1,0 +1,384 @@
+// The trainable local text classifier: TF-IDF (word 1-2-grams + char 2-5-grams) -> multinomial logistic
+// regression, ensembled with a one-vs-rest linear SVM, with temperature-scaled probabilities.
+//   fast:     TF-IDF only (sub-millisecond per ticket).
+//   accurate: TF-IDF concatenated with Universal Sentence Encoder lite embeddings (~10 ms per ticket).
+// A stratified validation split carved from the training data fits the temperatures and is reported
+// (accuracy, ECE); then, by default, the model is refitted on all the data with the same settings.
+import { now, stratifiedSplit } from '../../util.ts';
+import { lexiconFeatures } from '../sentiment/lexicon.ts';
+import { decodeBlob, dequantizeRows, encodeBlob, quantizeRows } from './blob.ts';
+import { expectedCalibrationError, fitTemperature } from './calibration.ts';
+import { sentenceEncoder } from './embeddings.ts';
+import { DEFAULT_FEATURES, TfidfVectorizer, tokenize, withDense } from './features.ts';
+import type { FeatureOptions, SparseVector } from './features.ts';
+import { linearScores, softmax, trainLinearSvm, trainSoftmax } from './linear.ts';
+import type { LinearModel } from './linear.ts';
+
+export const MODEL_FORMAT_VERSION = 1;
+export type ClassifierMode = 'fast' | 'accurate';
+
+export interface Example {
+  text: string;
+  label: string;
+}
+
+export interface TrainProgress {
+  stage: 'features' | 'embed' | 'lr' | 'svm' | 'calibrate' | 'refit';
+  /** LR epoch or SVM class or embedded texts so far, of `total`. */
+  step: number;
+  total: number;
+  loss?: number;
+  elapsedMs: number;
+}
+
+export interface TrainOptions {
+  mode: ClassifierMode;
+  seed: number;
+  /** Fraction of each label held out to fit the temperatures (0 = no calibration). */
+  validation: number;
+  /** After calibrating, refit on all examples (train + validation). */
+  refit: boolean;
+  features: FeatureOptions;
+  lr: { epochs: number; lambda: number; eta0: number };
+  /** The linear SVM ensemble member; null = logistic regression only. */
+  svm: { C: number; maxPasses: number; eps: number } | null;
+  /** Weight of the (L2-normalised) sentence embedding block relative to the TF-IDF blocks. */
+  embeddingWeight: number;
+  /** Append AFINN lexicon features (for sentiment). */
+  lexiconFeatures: boolean;
+  /** Lexicon block weight. */
+  lexiconWeight: number;
+  /** Store weights as int8 (per-feature scale) when serialising: 4x smaller, same predictions in practice. */
+  quantize: boolean;
+  onProgress?: (p: TrainProgress) => void;
+  /**
+   * Sentence embeddings by text, reused and filled by accurate-mode training (the encoder is ~90% of its
+   * cost). retrain() passes the instance's cache along, so a feedback retrain only embeds new texts.
+   */
+  embeddingCache?: Map<string, Float32Array>;
+}
+
+export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
+  mode: 'fast',
+  seed: 1,
+  validation: 0.1,
+  refit: true,
+  features: DEFAULT_FEATURES,
+  lr: { epochs: 12, lambda: 1e-5, eta0: 0.5 },
+  svm: { C: 0.5, maxPasses: 30, eps: 0.1 },
+  embeddingWeight: 1,
+  lexiconFeatures: false,
+  lexiconWeight: 1,
+  quantize: true,
+};
+
+/**
+ * Accurate mode spends most of its time in the sentence encoder, so it does not refit: it trains once on
+ * 95% and calibrates on a 5% held-out slice (a single temperature needs only a few hundred examples).
+ */
+export const ACCURATE_DEFAULTS: Partial<TrainOptions> = {
+  refit: false,
+  validation: 0.05,
+  lr: { epochs: 10, lambda: 1e-5, eta0: 0.5 },
+  svm: { C: 0.5, maxPasses: 20, eps: 0.1 },
+};
+
+export interface Prediction {
+  label: string;
+  confidence: number;
+  /** Best labels with their calibrated probabilities, best first (at most 5). */
+  ranking: { label: string; probability: number }[];
+  /** True when the answer came from an agent's correction of the very same text. */
+  fromFeedback: boolean;
+}
+
+export interface TrainReport {
+  mode: ClassifierMode;
+  examples: number;
+  labels: number;
+  features: number;
+  validationExamples: number;
+  validationAccuracy: number | null;
+  /** Expected calibration error on the validation split, before and after temperature scaling. */
+  eceBefore: number | null;
+  eceAfter: number | null;
+  temperature: number;
+  embedMs: number;
+  trainMs: number;
+}
+
+interface Temperatures {
+  lr: number;
+  svm: number;
+  all: number;
+}
+
+const normalizeKey = (text: string) => tokenize(text).join(' ');
+
+export class LocalClassifier {
+  private feedback: Example[] = [];
+  private embeddingCache: Map<string, Float32Array> | undefined;
+  private readonly memory = new Map<string, string>();
+  private constructor(
+    readonly labels: string[],
+    readonly options: Omit<TrainOptions, 'onProgress'>,
+    private readonly vectorizer: TfidfVectorizer,
+    private readonly lr: LinearModel,
+    private readonly svm: LinearModel | null,
+    private readonly temperatures: Temperatures,
+    readonly report: TrainReport,
+    /** The examples the model was trained on (kept in memory for retraining; not serialised). */
+    private trainingExamples: Example[] = [],
+  ) {}
+
+  get mode(): ClassifierMode {
+    return this.options.mode;
+  }
+
+  static async train(examples: readonly Example[], partial: Partial<TrainOptions> = {}): Promise<LocalClassifier> {
+    const defined = Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined)) as Partial<TrainOptions>;
+    const options: TrainOptions = { ...DEFAULT_TRAIN_OPTIONS, ...(partial.mode === 'accurate' ? ACCURATE_DEFAULTS : {}), ...defined };
+    const clean = examples.filter((e) => e.text.trim() !== '' && e.label.trim() !== '');
+    const labels = [...new Set(clean.map((e) => e.label))].sort();
+    if (labels.length < 2) throw new Error(`a classifier needs at least 2 labels with examples (got ${labels.length})`);
+    const started = now();
+    const progress = (p: Omit<TrainProgress, 'elapsedMs'>) => options.onProgress?.({ ...p, elapsedMs: now() - started });
+
+    // Sentence embeddings are computed once for every text and reused by the validation fit and the refit.
+    let embedMs = 0;
+    const embeddings = options.embeddingCache ?? new Map<string, Float32Array>();
+    if (options.mode === 'accurate') {
+      const t0 = now();
+      const missing = [...new Set(clean.map((e) => e.text))].filter((t) => !embeddings.has(t));
+      if (missing.length > 0) {
+        const encoder = await sentenceEncoder();
+        const vectors = await encoder.embed(missing, (done, total) => progress({ stage: 'embed', step: done, total }));
+        missing.forEach((t, i) => embeddings.set(t, vectors[i] as Float32Array));
+      }
+      embedMs = now() - t0;
+    }
+
+    const labelIndex = new Map(labels.map((l, i) => [l, i]));
+    const fit = (rows: readonly Example[], stagePrefix: 'fit' | 'refit') => {
+      progress({ stage: 'features', step: 0, total: rows.length });
+      const vectorizer = TfidfVectorizer.fit(
+        rows.map((r) => r.text),
+        { ...options.features, minDf: rows.length < 1000 ? 1 : options.features.minDf },
+      );
+      const layout = featureLayout(vectorizer, options);
+      const X = rows.map((r) => vectorize(vectorizer, layout, r.text, embeddings.get(r.text) ?? null, options));
+      const y = Int32Array.from(rows, (r) => labelIndex.get(r.label) as number);
+      const lr = trainSoftmax(X, y, layout.dim, labels.length, {
+        ...options.lr,
+        seed: options.seed,
+        onEpoch: (r) => progress({ stage: stagePrefix === 'refit' ? 'refit' : 'lr', step: r.epoch, total: r.epochs, loss: r.loss }),
+      });
+      const svm = options.svm
+        ? trainLinearSvm(X, y, layout.dim, labels.length, {
+            ...options.svm,
+            seed: options.seed,
+            onClass: (done, total) => progress({ stage: stagePrefix === 'refit' ? 'refit' : 'svm', step: done, total }),
+          })
+        : null;
+      return { vectorizer, lr, svm };
+    };
+
+    const canValidate = options.validation > 0 && clean.length >= 20;
+    const split = canValidate ? stratifiedSplit(clean, options.validation, options.seed) : { train: [...clean], validation: [] };
+    let model = fit(split.train, 'fit');
+    const temperatures: Temperatures = { lr: 1, svm: 1, all: 1 };
+    let validationAccuracy: number | null = null;
+    let eceBefore: number | null = null;
+    let eceAfter: number | null = null;
+    if (split.validation.length > 0) {
+      progress({ stage: 'calibrate', step: 0, total: split.validation.length });
+      const layout = featureLayout(model.vectorizer, options);
+      const X = split.validation.map((r) => vectorize(model.vectorizer, layout, r.text, embeddings.get(r.text) ?? null, options));
+      const y = split.validation.map((r) => labelIndex.get(r.label) as number);
+      const lrLogits = X.map((x) => linearScores(model.lr, x));
+      const svmLogits = model.svm ? X.map((x) => linearScores(model.svm as LinearModel, x)) : null;
+      temperatures.lr = fitTemperature(lrLogits, y);
+      if (svmLogits) temperatures.svm = fitTemperature(svmLogits, y);
+      const combine = (tLr: number, tSvm: number) =>
+        lrLogits.map((z, i) => z.map((v, c) => v / tLr + (svmLogits ? ((svmLogits[i] as Float64Array)[c] as number) / tSvm : 0)));
+      const maxProb = (logits: Float64Array[], T: number) => logits.map((z) => Math.max(...softmax(z, T)));
+      const combined = combine(temperatures.lr, temperatures.svm);
+      const correct = combined.map((z, i) => argmax(z) === y[i]);
+      eceBefore = expectedCalibrationError(maxProb(combine(1, 1), 1), correct);
+      temperatures.all = fitTemperature(combined, y);
+      eceAfter = expectedCalibrationError(maxProb(combined, temperatures.all), correct);
+      validationAccuracy = correct.filter(Boolean).length / correct.length;
+      if (options.refit) model = fit(clean, 'refit');
+    }
+    const { onProgress: _ignored, embeddingCache: _cache, ...stored } = options;
+    const report: TrainReport = {
+      mode: options.mode,
+      examples: clean.length,
+      labels: labels.length,
+      features: model.vectorizer.size,
+      validationExamples: split.validation.length,
+      validationAccuracy,
+      eceBefore,
+      eceAfter,
+      temperature: temperatures.all,
+      embedMs,
+      trainMs: now() - started,
+    };
+    const trained = new LocalClassifier(labels, stored, model.vectorizer, model.lr, model.svm, temperatures, report, [...clean]);
+    if (options.mode === 'accurate') trained.embeddingCache = embeddings;
+    return trained;
+  }
+
+  /** Calibrated class probabilities for a text, optionally restricted to `allowed` labels (renormalised). */
+  async predict(text: string, allowed?: readonly string[]): Promise<Prediction> {
+    const remembered = this.memory.get(normalizeKey(text));
+    if (remembered !== undefined && (!allowed || allowed.length === 0 || allowed.includes(remembered))) {
+      return { label: remembered, confidence: 1, ranking: [{ label: remembered, probability: 1 }], fromFeedback: true };
+    }
+    const embedding = this.options.mode === 'accurate' ? ((await (await sentenceEncoder()).embed([text]))[0] ?? null) : null;
+    return this.predictWith(text, embedding, allowed);
+  }
+
+  /** Synchronous prediction for the fast mode (throws in accurate mode, which needs the async encoder). */
+  predictSync(text: string, allowed?: readonly string[]): Prediction {
+    if (this.options.mode === 'accurate') throw new Error('predictSync is only available in fast mode');
+    const remembered = this.memory.get(normalizeKey(text));
+    if (remembered !== undefined && (!allowed || allowed.length === 0 || allowed.includes(remembered))) {
+      return { label: remembered, confidence: 1, ranking: [{ label: remembered, probability: 1 }], fromFeedback: true };
+    }
+    return this.predictWith(text, null, allowed);
+  }
+
+  private predictWith(text: string, embedding: Float32Array | null, allowed?: readonly string[]): Prediction {
+    const layout = featureLayout(this.vectorizer, this.options);
+    const x = vectorize(this.vectorizer, layout, text, embedding, this.options);
+    const z = linearScores(this.lr, x).map((v) => v / this.temperatures.lr);
+    if (this.svm) {
+      const s = linearScores(this.svm, x);
+      for (let c = 0; c < z.length; c++) z[c] = (z[c] as number) + (s[c] as number) / this.temperatures.svm;
+    }
+    if (allowed && allowed.length > 0) {
+      const keep = new Set(allowed);
+      this.labels.forEach((l, c) => {
+        if (!keep.has(l)) z[c] = -Infinity;
+      });
+    }
+    const p = softmax(z, this.temperatures.all);
+    const order = [...p.keys()].filter((c) => Number.isFinite(z[c] as number)).sort((a, b) => (p[b] as number) - (p[a] as number));
+    const best = order[0];
+    if (best === undefined) throw new Error('none of the allowed labels is known to this model');
+    return {
+      label: this.labels[best] as string,
+      confidence: p[best] as number,
+      ranking: order.slice(0, 5).map((c) => ({ label: this.labels[c] as string, probability: p[c] as number })),
+      fromFeedback: false,
+    };
+  }
+
+  /** Records an agent's correction: the same text is answered from it at once; retrain() folds it into the model. */
+  addFeedback(text: string, label: string): void {
+    if (!text.trim() || !label.trim()) throw new Error('feedback needs a text and a label');
+    this.feedback.push({ text, label });
+    this.memory.set(normalizeKey(text), label);
+  }
+
+  feedbackExamples(): Example[] {
+    return [...this.feedback];
+  }
+
+  /**
+   * Full retrain on `examples` (default: the examples this instance was trained on) plus all feedback.
+   * A correction replaces the original label of the same text and counts twice, so agents' fixes win.
+   */
+  async retrain(examples: readonly Example[] = this.trainingExamples, options: Partial<TrainOptions> = {}): Promise<LocalClassifier> {
+    const corrected = new Map(this.feedback.map((f) => [normalizeKey(f.text), f.label]));
+    const base = examples.filter((e) => !corrected.has(normalizeKey(e.text)));
+    const next = await LocalClassifier.train([...base, ...this.feedback, ...this.feedback], { ...this.options, embeddingCache: this.embeddingCache, ...options });
+    for (const f of this.feedback) next.addFeedback(f.text, f.label);
+    return next;
+  }
+
+  /** A compact versioned binary blob (gzip), e.g. for a bytea column. Training examples are not included. */
+  serialize(): Uint8Array {
+    const C = this.labels.length;
+    const pack = (prefix: string, m: LinearModel) => {
+      if (!this.options.quantize) return { [`${prefix}W`]: m.weights, [`${prefix}B`]: m.bias };
+      const { q, scale } = quantizeRows(m.weights, C);
+      return { [`${prefix}Q`]: q, [`${prefix}S`]: scale, [`${prefix}B`]: m.bias };
+    };
+    const header = {
+      kind: 'flowdesk.local-classifier',
+      labels: this.labels,
+      options: this.options,
+      temperatures: this.temperatures,
+      report: this.report,
+      wordCount: this.vectorizer.wordCount,
+      dim: this.lr.dim,
+      feedback: this.feedback,
+    };
+    const sections = {
+      vocab: new TextEncoder().encode(this.vectorizer.terms().join('\n')),
+      idf: this.vectorizer.idf,
+      ...pack('lr', this.lr),
+      ...(this.svm ? pack('svm', this.svm) : {}),
+    };
+    return encodeBlob(MODEL_FORMAT_VERSION, header, sections);
+  }
+
+  static deserialize(blob: Uint8Array): LocalClassifier {
+    const { header, sections } = decodeBlob(blob, MODEL_FORMAT_VERSION);
+    if (header.kind !== 'flowdesk.local-classifier') throw new Error(`not a local classifier model (kind ${String(header.kind)})`);
+    const labels = header.labels as string[];
+    const options = header.options as Omit<TrainOptions, 'onProgress'>;
+    const C = labels.length;
+    const dim = header.dim as number;
+    const vocabBytes = sections.vocab as Uint8Array;
+    const terms = vocabBytes.length ? new TextDecoder().decode(vocabBytes).split('\n') : [];
+    const vectorizer = new TfidfVectorizer(options.features, terms, sections.idf as Float32Array, header.wordCount as number);
+    const unpack = (prefix: string): LinearModel | null => {
+      const bias = sections[`${prefix}B`] as Float32Array | undefined;
+      if (!bias) return null;
+      const weights = sections[`${prefix}W`]
+        ? (sections[`${prefix}W`] as Float32Array)
+        : dequantizeRows(sections[`${prefix}Q`] as Int8Array, sections[`${prefix}S`] as Float32Array, C);
+      return { classes: C, dim, weights, bias };
+    };
+    const lr = unpack('lr');
+    if (!lr) throw new Error('model blob has no logistic regression weights');
+    const model = new LocalClassifier(labels, options, vectorizer, lr, unpack('svm'), header.temperatures as Temperatures, header.report as TrainReport);
+    for (const f of (header.feedback as Example[]) ?? []) model.addFeedback(f.text, f.label);
+    return model;
+  }
+}
+
+interface Layout {
+  tfidf: number;
+  embedding: number;
+  lexicon: number;
+  dim: number;
+}
+
+function featureLayout(vectorizer: TfidfVectorizer, options: Pick<TrainOptions, 'mode' | 'lexiconFeatures'>): Layout {
+  const embedding = options.mode === 'accurate' ? 512 : 0;
+  const lexicon = options.lexiconFeatures ? 4 : 0;
+  return { tfidf: vectorizer.size, embedding, lexicon, dim: vectorizer.size + embedding + lexicon };
+}
+
+function vectorize(
+  vectorizer: TfidfVectorizer,
+  layout: Layout,
+  text: string,
+  embedding: Float32Array | null,
+  options: Pick<TrainOptions, 'embeddingWeight' | 'lexiconWeight'>,
+): SparseVector {
+  let x = vectorizer.transform(text);
+  if (layout.embedding > 0) x = withDense(x, embedding ?? new Float32Array(layout.embedding), layout.tfidf, options.embeddingWeight);
+  if (layout.lexicon > 0) x = withDense(x, lexiconFeatures(text), layout.tfidf + layout.embedding, options.lexiconWeight, false);
+  return x;
+}
+
+function argmax(values: ArrayLike<number>): number {
+  let best = 0;
+  for (let i = 1; i < values.length; i++) if ((values[i] as number) > (values[best] as number)) best = i;
+  return best;
+}

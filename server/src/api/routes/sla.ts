@@ -1,0 +1,425 @@
+// SLA administration and reading: business-hours calendars and SLA policies (CRUD), and a ticket's SLA
+// (due times, remaining business time, pause, breaches). Structure is checked by the route schemas
+// (closed objects); a calendar's meaning (known IANA zone, start < end, no overlaps, real dates) by the
+// SLA module, both reported with JSON pointers under /body.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type, type Static } from 'typebox';
+import type { Kysely } from 'kysely';
+import type { Database } from '../../db/types.ts';
+import { DEFAULT_ORGANISATION_ID } from '../../db/tables/ticketing.ts';
+import type { CalendarRow, SlaPolicyRow } from '../../db/tables/sla.ts';
+import { conflict, invalidInput, notFound } from '../../errors.ts';
+import { calendarIssues, WEEKDAYS } from '../../sla/business-hours.ts';
+import { calendarSelection, getTicketSla, type MetricView } from '../../sla/service.ts';
+import { DateTime, IdParams, Nullable, NullableUuidInput, StringEnum, Uuid, withErrors } from '../schemas.ts';
+
+const TIME_PATTERN = '^(?:[01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$';
+const DATE_PATTERN = '^[0-9]{4}-[0-9]{2}-[0-9]{2}$';
+const PRIORITIES = ['low', 'normal', 'high', 'urgent'] as const;
+const PAUSABLE_STATUSES = ['open', 'pending', 'waiting_customer', 'on_hold'] as const;
+const MAX_MINUTES = 366 * 24 * 60;
+
+// ---- schemas ----
+
+const Interval = Type.Tuple([Type.String({ pattern: TIME_PATTERN }), Type.String({ pattern: TIME_PATTERN })], {
+  description: '[start, end) local time "HH:MM"; end may be "24:00"; end must be after start (split overnight hours at midnight)',
+});
+const WeeklyHours = Type.Object(Object.fromEntries(WEEKDAYS.map((d) => [d, Type.Optional(Type.Array(Interval, { maxItems: 24 }))])) as Record<(typeof WEEKDAYS)[number], ReturnType<typeof Type.Optional<ReturnType<typeof Type.Array<typeof Interval>>>>>, {
+  additionalProperties: false,
+  description: 'Opening hours per weekday (mon..sun); a missing or empty day is closed.',
+});
+const CalendarBody = Type.Object(
+  {
+    organisationId: Type.Optional(Uuid({ description: 'Defaults to the default organisation' })),
+    name: Type.String({ minLength: 1, maxLength: 200 }),
+    timezone: Type.String({ minLength: 1, maxLength: 100, description: 'IANA time zone, e.g. "Europe/Berlin"' }),
+    weeklyHours: WeeklyHours,
+    holidays: Type.Array(Type.String({ pattern: DATE_PATTERN }), { maxItems: 2000, uniqueItems: true, description: 'Whole local days off, "YYYY-MM-DD"' }),
+  },
+  { additionalProperties: false },
+);
+const CalendarSchema = Type.Object(
+  {
+    id: Uuid(),
+    organisationId: Uuid(),
+    name: Type.String(),
+    timezone: Type.String(),
+    weeklyHours: Type.Record(Type.String(), Type.Array(Type.Array(Type.String()))),
+    holidays: Type.Array(Type.String()),
+    createdAt: DateTime(),
+    updatedAt: DateTime(),
+  },
+  { additionalProperties: false },
+);
+
+const Minutes = Type.Integer({ minimum: 1, maximum: MAX_MINUTES, description: 'Business minutes' });
+const Target = Type.Object({ firstResponseMinutes: Type.Optional(Minutes), resolutionMinutes: Type.Optional(Minutes) }, { additionalProperties: false });
+const Targets = Type.Object(Object.fromEntries(PRIORITIES.map((p) => [p, Type.Optional(Target)])) as Record<(typeof PRIORITIES)[number], ReturnType<typeof Type.Optional<typeof Target>>>, {
+  additionalProperties: false,
+  description: 'Targets per ticket priority; a missing priority or metric has no target.',
+});
+const StringList = Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { minItems: 1, maxItems: 100, uniqueItems: true });
+const Conditions = Type.Object(
+  {
+    priorities: Type.Optional(Type.Array(StringEnum(PRIORITIES), { minItems: 1, uniqueItems: true })),
+    channels: Type.Optional(StringList),
+    tagsAny: Type.Optional(StringList),
+    teamIds: Type.Optional(Type.Array(Uuid(), { minItems: 1, maxItems: 100, uniqueItems: true })),
+  },
+  { additionalProperties: false, description: 'Every given list must match the ticket; absent lists match everything.' },
+);
+const PolicyBody = Type.Object(
+  {
+    organisationId: Type.Optional(Uuid({ description: 'Defaults to the default organisation' })),
+    name: Type.String({ minLength: 1, maxLength: 200 }),
+    calendarId: Type.Optional(NullableUuidInput({ description: 'Business-hours calendar; null or absent: clocks run 24/7' })),
+    active: Type.Optional(Type.Boolean()),
+    position: Type.Optional(Type.Integer({ minimum: -1000000, maximum: 1000000, description: 'Lower is tried first' })),
+    targets: Targets,
+    pauseStatuses: Type.Optional(Type.Array(StringEnum(PAUSABLE_STATUSES), { uniqueItems: true, description: 'Default: waiting_customer, on_hold' })),
+    conditions: Type.Optional(Type.Union([Conditions, Type.Null()])),
+  },
+  { additionalProperties: false },
+);
+type PolicyInput = Static<typeof PolicyBody>;
+const PolicySchema = Type.Object(
+  {
+    id: Uuid(),
+    organisationId: Uuid(),
+    name: Type.String(),
+    calendarId: Nullable(Uuid()),
+    active: Type.Boolean(),
+    position: Type.Integer(),
+    targets: Type.Record(Type.String(), Type.Object({ firstResponseMinutes: Type.Optional(Type.Integer()), resolutionMinutes: Type.Optional(Type.Integer()) })),
+    pauseStatuses: Type.Array(Type.String()),
+    conditions: Nullable(Type.Record(Type.String(), Type.Array(Type.String()))),
+    createdAt: DateTime(),
+    updatedAt: DateTime(),
+  },
+  { additionalProperties: false },
+);
+
+const MetricSchema = Type.Object(
+  {
+    targetMinutes: Nullable(Type.Integer()),
+    dueAt: Nullable(DateTime()),
+    remainingBusinessMs: Nullable(Type.Integer({ description: 'Negative when overdue; frozen while paused' })),
+    metAt: Nullable(DateTime()),
+    breachedAt: Nullable(DateTime()),
+    status: StringEnum(['none', 'running', 'paused', 'stopped', 'met', 'breached']),
+  },
+  { additionalProperties: false },
+);
+const TicketSlaSchema = Type.Object(
+  {
+    ticketId: Uuid(),
+    policy: Nullable(Type.Object({ id: Uuid(), name: Type.String() }, { additionalProperties: false })),
+    calendar: Nullable(Type.Object({ id: Uuid(), name: Type.String(), timezone: Type.String() }, { additionalProperties: false })),
+    paused: Type.Boolean(),
+    pausedSince: Nullable(DateTime()),
+    pausedBusinessMs: Type.Integer(),
+    firstResponse: MetricSchema,
+    resolution: MetricSchema,
+    breaches: Type.Array(
+      Type.Object(
+        { id: Uuid(), metric: StringEnum(['first_response', 'resolution']), dueAt: DateTime(), breachedAt: DateTime(), policyId: Nullable(Uuid()) },
+        { additionalProperties: false },
+      ),
+    ),
+    version: Type.Integer(),
+  },
+  { additionalProperties: false },
+);
+
+const OrgQuery = Type.Object({ organisationId: Type.Optional(Uuid()) }, { additionalProperties: false });
+
+// ---- serialisation ----
+
+const iso = (d: Date) => d.toISOString();
+const isoOrNull = (d: Date | null) => (d ? d.toISOString() : null);
+
+function toCalendar(row: Pick<CalendarRow, 'id' | 'organisation_id' | 'name' | 'timezone' | 'weekly_hours' | 'holidays' | 'created_at' | 'updated_at'>) {
+  return {
+    id: row.id,
+    organisationId: row.organisation_id,
+    name: row.name,
+    timezone: row.timezone,
+    weeklyHours: row.weekly_hours,
+    holidays: row.holidays,
+    createdAt: iso(row.created_at),
+    updatedAt: iso(row.updated_at),
+  };
+}
+
+function toPolicy(row: SlaPolicyRow) {
+  return {
+    id: row.id,
+    organisationId: row.organisation_id,
+    name: row.name,
+    calendarId: row.calendar_id,
+    active: row.active,
+    position: row.position,
+    targets: row.targets as Record<string, { firstResponseMinutes?: number; resolutionMinutes?: number }>,
+    pauseStatuses: row.pause_statuses,
+    conditions: (row.conditions ?? null) as Record<string, string[]> | null,
+    createdAt: iso(row.created_at),
+    updatedAt: iso(row.updated_at),
+  };
+}
+
+const toMetric = (m: MetricView) => ({ ...m, dueAt: isoOrNull(m.dueAt), metAt: isoOrNull(m.metAt), breachedAt: isoOrNull(m.breachedAt) });
+
+// ---- checks ----
+
+function checkCalendar(body: Static<typeof CalendarBody>): void {
+  const issues = calendarIssues({ timezone: body.timezone, weeklyHours: body.weeklyHours, holidays: body.holidays });
+  if (issues.length === 0) return;
+  const details = issues.map((i) => ({ path: `/body${i.path}`, message: `/body${i.path}: ${i.message}` }));
+  const more = details.length > 1 ? ` (and ${details.length - 1} more problem${details.length > 2 ? 's' : ''})` : '';
+  throw invalidInput(`${details[0]!.message}${more}`, details);
+}
+
+async function checkPolicyRefs(db: Kysely<Database>, organisationId: string, body: PolicyInput): Promise<void> {
+  if (body.calendarId) {
+    const cal = await db.selectFrom('calendars').select('organisation_id').where('id', '=', body.calendarId).executeTakeFirst();
+    if (!cal || cal.organisation_id !== organisationId) {
+      throw invalidInput(`calendar ${JSON.stringify(body.calendarId)} does not exist in this organisation`, [
+        { path: '/body/calendarId', message: '/body/calendarId: no such calendar in this organisation' },
+      ]);
+    }
+  }
+}
+
+async function requireOrganisation(db: Kysely<Database>, id: string): Promise<void> {
+  const org = await db.selectFrom('organisations').select('id').where('id', '=', id).executeTakeFirst();
+  if (!org) throw invalidInput(`organisation ${JSON.stringify(id)} does not exist`, [{ path: '/body/organisationId', message: '/body/organisationId: no such organisation' }]);
+}
+
+const nameTaken = (what: string, name: string) =>
+  conflict(`a ${what} named ${JSON.stringify(name)} already exists in this organisation`, [{ path: '/body/name', message: '/body/name: is already used' }]);
+
+function policyValues(body: PolicyInput) {
+  return {
+    name: body.name,
+    calendar_id: body.calendarId ?? null,
+    active: body.active ?? true,
+    position: body.position ?? 0,
+    targets: JSON.stringify(body.targets),
+    pause_statuses: body.pauseStatuses ?? ['waiting_customer', 'on_hold'],
+    conditions: body.conditions ? JSON.stringify(body.conditions) : null,
+  };
+}
+
+export interface SlaRouteOptions {
+  db: Kysely<Database>;
+  /** The clock for remaining-time figures (the runtime's injected clock in tests). */
+  now?: () => Date;
+}
+
+export const slaRoutes: FastifyPluginAsyncTypebox<SlaRouteOptions> = async (app, { db, now = () => new Date() }) => {
+  // ---- calendars ----
+  const calendarTags = ['sla'];
+  const calendarById = (id: string) => db.selectFrom('calendars').select(calendarSelection()).where('id', '=', id).executeTakeFirst();
+
+  app.post(
+    '/calendars',
+    { schema: { tags: calendarTags, summary: 'Create a business-hours calendar', body: CalendarBody, response: withErrors({ 201: Type.Object({ calendar: CalendarSchema }, { additionalProperties: false }) }) } },
+    async (request, reply) => {
+      const body = request.body;
+      checkCalendar(body);
+      const organisationId = body.organisationId ?? DEFAULT_ORGANISATION_ID;
+      await requireOrganisation(db, organisationId);
+      const inserted = await db
+        .insertInto('calendars')
+        .values({ organisation_id: organisationId, name: body.name, timezone: body.timezone, weekly_hours: JSON.stringify(body.weeklyHours), holidays: body.holidays, created_at: new Date(), updated_at: new Date() })
+        .onConflict((oc) => oc.columns(['organisation_id', 'name']).doNothing())
+        .returning('id')
+        .executeTakeFirst();
+      if (!inserted) throw nameTaken('calendar', body.name);
+      return reply.code(201).send({ calendar: toCalendar((await calendarById(inserted.id))!) });
+    },
+  );
+
+  app.get(
+    '/calendars',
+    { schema: { tags: calendarTags, summary: 'List calendars', querystring: OrgQuery, response: withErrors({ 200: Type.Object({ calendars: Type.Array(CalendarSchema) }, { additionalProperties: false }) }) } },
+    async (request) => {
+      const rows = await db.selectFrom('calendars').select(calendarSelection()).where('organisation_id', '=', request.query.organisationId ?? DEFAULT_ORGANISATION_ID).orderBy('name').execute();
+      return { calendars: rows.map(toCalendar) };
+    },
+  );
+
+  app.get(
+    '/calendars/:id',
+    { schema: { tags: calendarTags, summary: 'Get a calendar', params: IdParams, response: withErrors({ 200: Type.Object({ calendar: CalendarSchema }, { additionalProperties: false }) }) } },
+    async (request) => {
+      const row = await calendarById(request.params.id);
+      if (!row) throw notFound('calendar', request.params.id);
+      return { calendar: toCalendar(row) };
+    },
+  );
+
+  app.put(
+    '/calendars/:id',
+    {
+      schema: {
+        tags: calendarTags,
+        summary: 'Replace a calendar',
+        description: 'Existing tickets keep their due times until they next change (priority, status...), when they are recomputed with the new hours.',
+        params: IdParams,
+        body: CalendarBody,
+        response: withErrors({ 200: Type.Object({ calendar: CalendarSchema }, { additionalProperties: false }) }),
+      },
+    },
+    async (request) => {
+      const body = request.body;
+      checkCalendar(body);
+      const existing = await calendarById(request.params.id);
+      if (!existing) throw notFound('calendar', request.params.id);
+      if (body.organisationId && body.organisationId !== existing.organisation_id) {
+        throw invalidInput('a calendar cannot move to another organisation', [{ path: '/body/organisationId', message: '/body/organisationId: cannot be changed' }]);
+      }
+      const clash = await db.selectFrom('calendars').select('id').where('organisation_id', '=', existing.organisation_id).where('name', '=', body.name).where('id', '<>', existing.id).executeTakeFirst();
+      if (clash) throw nameTaken('calendar', body.name);
+      await db
+        .updateTable('calendars')
+        .set({ name: body.name, timezone: body.timezone, weekly_hours: JSON.stringify(body.weeklyHours), holidays: body.holidays, updated_at: new Date() })
+        .where('id', '=', existing.id)
+        .execute();
+      return { calendar: toCalendar((await calendarById(existing.id))!) };
+    },
+  );
+
+  app.delete(
+    '/calendars/:id',
+    { schema: { tags: calendarTags, summary: 'Delete a calendar that no policy or agent uses', params: IdParams, response: withErrors({ 204: Type.Null() }) } },
+    async (request, reply) => {
+      const id = request.params.id;
+      if (!(await calendarById(id))) throw notFound('calendar', id);
+      const policy = await db.selectFrom('sla_policies').select('name').where('calendar_id', '=', id).executeTakeFirst();
+      if (policy) throw conflict(`calendar is used by SLA policy ${JSON.stringify(policy.name)}`);
+      const agent = await db.selectFrom('agents').select('name').where('calendar_id', '=', id).executeTakeFirst();
+      if (agent) throw conflict(`calendar is the working hours of agent ${JSON.stringify(agent.name)}`);
+      await db.deleteFrom('calendars').where('id', '=', id).execute();
+      return reply.code(204).send(null);
+    },
+  );
+
+  // ---- policies ----
+  const policyTags = ['sla'];
+  const policyById = (id: string) => db.selectFrom('sla_policies').selectAll().where('id', '=', id).executeTakeFirst();
+
+  app.post(
+    '/sla-policies',
+    { schema: { tags: policyTags, summary: 'Create an SLA policy', body: PolicyBody, response: withErrors({ 201: Type.Object({ policy: PolicySchema }, { additionalProperties: false }) }) } },
+    async (request, reply) => {
+      const body = request.body;
+      const organisationId = body.organisationId ?? DEFAULT_ORGANISATION_ID;
+      await requireOrganisation(db, organisationId);
+      await checkPolicyRefs(db, organisationId, body);
+      const row = await db
+        .insertInto('sla_policies')
+        .values({ organisation_id: organisationId, ...policyValues(body), created_at: new Date(), updated_at: new Date() })
+        .onConflict((oc) => oc.columns(['organisation_id', 'name']).doNothing())
+        .returningAll()
+        .executeTakeFirst();
+      if (!row) throw nameTaken('policy', body.name);
+      return reply.code(201).send({ policy: toPolicy(row) });
+    },
+  );
+
+  app.get(
+    '/sla-policies',
+    { schema: { tags: policyTags, summary: 'List SLA policies in the order they are tried', querystring: OrgQuery, response: withErrors({ 200: Type.Object({ policies: Type.Array(PolicySchema) }, { additionalProperties: false }) }) } },
+    async (request) => {
+      const rows = await db
+        .selectFrom('sla_policies')
+        .selectAll()
+        .where('organisation_id', '=', request.query.organisationId ?? DEFAULT_ORGANISATION_ID)
+        .orderBy('position')
+        .orderBy('created_at')
+        .orderBy('id')
+        .execute();
+      return { policies: rows.map(toPolicy) };
+    },
+  );
+
+  app.get(
+    '/sla-policies/:id',
+    { schema: { tags: policyTags, summary: 'Get an SLA policy', params: IdParams, response: withErrors({ 200: Type.Object({ policy: PolicySchema }, { additionalProperties: false }) }) } },
+    async (request) => {
+      const row = await policyById(request.params.id);
+      if (!row) throw notFound('SLA policy', request.params.id);
+      return { policy: toPolicy(row) };
+    },
+  );
+
+  app.put(
+    '/sla-policies/:id',
+    {
+      schema: {
+        tags: policyTags,
+        summary: 'Replace an SLA policy',
+        description: 'Tickets pick up the new targets when they next change (priority, status...); timers already scheduled stay until then.',
+        params: IdParams,
+        body: PolicyBody,
+        response: withErrors({ 200: Type.Object({ policy: PolicySchema }, { additionalProperties: false }) }),
+      },
+    },
+    async (request) => {
+      const body = request.body;
+      const existing = await policyById(request.params.id);
+      if (!existing) throw notFound('SLA policy', request.params.id);
+      if (body.organisationId && body.organisationId !== existing.organisation_id) {
+        throw invalidInput('a policy cannot move to another organisation', [{ path: '/body/organisationId', message: '/body/organisationId: cannot be changed' }]);
+      }
+      await checkPolicyRefs(db, existing.organisation_id, body);
+      const clash = await db.selectFrom('sla_policies').select('id').where('organisation_id', '=', existing.organisation_id).where('name', '=', body.name).where('id', '<>', existing.id).executeTakeFirst();
+      if (clash) throw nameTaken('policy', body.name);
+      const row = await db.updateTable('sla_policies').set({ ...policyValues(body), updated_at: new Date() }).where('id', '=', existing.id).returningAll().executeTakeFirstOrThrow();
+      return { policy: toPolicy(row) };
+    },
+  );
+
+  app.delete(
+    '/sla-policies/:id',
+    { schema: { tags: policyTags, summary: 'Delete an SLA policy no ticket has used (deactivate it otherwise)', params: IdParams, response: withErrors({ 204: Type.Null() }) } },
+    async (request, reply) => {
+      const id = request.params.id;
+      if (!(await policyById(id))) throw notFound('SLA policy', id);
+      const used =
+        (await db.selectFrom('ticket_sla').select('ticket_id').where('policy_id', '=', id).executeTakeFirst()) ??
+        (await db.selectFrom('sla_breaches').select('ticket_id').where('policy_id', '=', id).executeTakeFirst());
+      if (used) throw conflict('tickets have used this policy: set active to false instead of deleting it');
+      await db.deleteFrom('sla_policies').where('id', '=', id).execute();
+      return reply.code(204).send(null);
+    },
+  );
+
+  // ---- a ticket's SLA ----
+  app.get(
+    '/tickets/:id/sla',
+    {
+      schema: {
+        tags: ['sla'],
+        summary: "A ticket's SLA: due times, remaining business time, pause and breaches",
+        description: 'policy is null when no SLA policy applies; 404 for an unknown ticket.',
+        params: IdParams,
+        response: withErrors({ 200: Type.Object({ sla: Nullable(TicketSlaSchema) }, { additionalProperties: false }) }),
+      },
+    },
+    async (request) => {
+      const view = await getTicketSla(db, request.params.id, now());
+      if (!view) return { sla: null };
+      return {
+        sla: {
+          ...view,
+          pausedSince: isoOrNull(view.pausedSince),
+          firstResponse: toMetric(view.firstResponse),
+          resolution: toMetric(view.resolution),
+          breaches: view.breaches.map((b) => ({ id: b.id, metric: b.metric, dueAt: iso(b.due_at), breachedAt: iso(b.breached_at), policyId: b.policy_id })),
+        },
+      };
+    },
+  );
+};

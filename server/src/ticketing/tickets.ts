@@ -1,0 +1,415 @@
+// Ticket services shared by every intake channel (REST, web form, and next the email and webhook
+// channels): create a ticket with its first message, add messages, change a ticket. Each write is one
+// transaction; workflows start inside it (so a ticket never exists without the runs its triggers demand)
+// and ticket events reach the waiting runs right after it commits.
+import { sql, type Transaction } from 'kysely';
+import { TICKET_STATUSES, type TicketStatus } from '@flowdesk/schema';
+import type { Customer, IdentityKind, Message } from '../db/tables/ticketing.ts';
+import { DEFAULT_ORGANISATION_ID } from '../db/tables/ticketing.ts';
+import type { Database, Run, Ticket } from '../db/types.ts';
+import { FlowdeskError, invalidInput, notFound, type ErrorDetail } from '../errors.ts';
+import { ticketFacts } from '../runtime/ticket-facts.ts';
+import { assertNoNul, prepareAttachments, type AttachmentInput, type PreparedAttachment } from './attachments.ts';
+import { resolveCustomer, survivorOf, type IdentityInput } from './customers.ts';
+import { assertFields, organisationFieldsSchema } from './fields.ts';
+import type { Executor, TicketingContext } from './types.ts';
+
+export const PRIORITIES = ['low', 'normal', 'high', 'urgent'] as const;
+export type Priority = (typeof PRIORITIES)[number];
+export const CHANNELS = ['api', 'email', 'portal', 'web_form', 'chat', 'phone', 'social', 'webhook'] as const;
+export type Channel = (typeof CHANNELS)[number];
+export { TICKET_STATUSES };
+export type { TicketStatus };
+
+const bad = (path: string, message: string) => invalidInput(`${path}: ${message}`, [{ path, message: `${path}: ${message}` }]);
+
+export interface MessageExtras {
+  emailMessageId?: string;
+  inReplyTo?: string;
+  references?: string[];
+  bodyHtml?: string;
+  attachments?: AttachmentInput[];
+}
+
+export interface CreateTicketInput {
+  organisationId?: string;
+  subject: string;
+  body: string;
+  priority?: Priority;
+  channel: Channel;
+  customer?: { identities: IdentityInput[]; name?: string; language?: string };
+  customerId?: string;
+  fields?: Record<string, unknown>;
+  tags?: string[];
+  message?: MessageExtras;
+}
+
+export interface CreateTicketResult {
+  ticket: Ticket;
+  message: Message;
+  attachments: StoredAttachment[];
+  customer: Customer | null;
+  runs: Run[];
+}
+
+export type StoredAttachment = Omit<PreparedAttachment, 'content'> & { id: string; message_id: string; created_at: Date };
+
+function checkEnum<T extends string>(value: string | undefined, allowed: readonly T[], path: string): T | undefined {
+  if (value === undefined) return undefined;
+  if (!(allowed as readonly string[]).includes(value)) throw bad(path, `must be one of: ${allowed.map((v) => JSON.stringify(v)).join(', ')}`);
+  return value as T;
+}
+
+function checkTags(tags: readonly string[] | undefined, path: string): string[] | undefined {
+  if (tags === undefined) return undefined;
+  const out = new Set<string>();
+  tags.forEach((tag, i) => {
+    const t = tag.trim();
+    if (t.length === 0 || t.length > 100) throw bad(`${path}/${i}`, 'must be 1..100 characters');
+    out.add(t);
+  });
+  if (out.size > 100) throw bad(path, 'at most 100 tags');
+  return [...out].sort();
+}
+
+async function insertAttachments(trx: Transaction<Database>, organisationId: string, messageId: string, prepared: PreparedAttachment[]): Promise<StoredAttachment[]> {
+  if (prepared.length === 0) return [];
+  const rows = await trx
+    .insertInto('attachments')
+    .values(prepared.map((a) => ({ ...a, organisation_id: organisationId, message_id: messageId })))
+    .returning(['id', 'message_id', 'filename', 'content_type', 'size_bytes', 'sha256', 'content_id', 'created_at'])
+    .execute();
+  return rows;
+}
+
+/**
+ * Creates a ticket, its first public message (with attachments) and starts the workflows whose
+ * `ticket.created` trigger matches, all in ONE transaction. Bad input (custom fields against the
+ * organisation's schema at /fields/..., attachments at /message/attachments/..., identities at
+ * /customer/identities/...) throws before anything is written.
+ */
+export async function createTicket(ctx: TicketingContext, input: CreateTicketInput): Promise<CreateTicketResult> {
+  const organisationId = input.organisationId ?? DEFAULT_ORGANISATION_ID;
+  assertNoNul(input);
+  const priority = checkEnum(input.priority, PRIORITIES, '/priority');
+  const channel = checkEnum(input.channel, CHANNELS, '/channel')!;
+  const tags = checkTags(input.tags, '/tags');
+  if (input.subject.trim().length === 0) throw bad('/subject', 'must not be empty');
+  if (input.customer && input.customerId) throw bad('/customerId', 'give either customer or customerId, not both');
+  const prepared = prepareAttachments(input.message?.attachments, '/message/attachments');
+  const schema = await organisationFieldsSchema(ctx.db, organisationId);
+  if (!schema) throw new FlowdeskError('FD_NOT_FOUND', 404, `organisation ${JSON.stringify(organisationId)} does not exist`, [{ path: '/organisationId', message: '/organisationId: does not exist' }]);
+  const fields = input.fields ?? {};
+  assertFields(schema, fields, '/fields');
+
+  const result = await ctx.db.transaction().execute(async (trx) => {
+    let customer: Customer | null = null;
+    if (input.customer) {
+      try {
+        customer = (await resolveCustomer(trx, { organisationId, ...input.customer })).customer;
+      } catch (error) {
+        throw prefixDetails(error, '/customer');
+      }
+    } else if (input.customerId) {
+      const found = await survivorOf(trx, input.customerId);
+      if (!found || found.organisation_id !== organisationId) throw new FlowdeskError('FD_NOT_FOUND', 404, `customer ${JSON.stringify(input.customerId)} does not exist`, [{ path: '/customerId', message: '/customerId: does not exist' }]);
+      customer = found;
+    }
+    const ticket = await trx
+      .insertInto('tickets')
+      .values({
+        organisation_id: organisationId,
+        subject: input.subject,
+        body: input.body,
+        channel,
+        ...(priority ? { priority } : {}),
+        fields: JSON.stringify(fields),
+        tags: tags ?? [],
+        customer_id: customer?.id ?? null,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    const message = await trx
+      .insertInto('messages')
+      .values({
+        organisation_id: organisationId,
+        ticket_id: ticket.id,
+        visibility: 'public',
+        author_type: customer ? 'customer' : 'system',
+        author_customer_id: customer?.id ?? null,
+        author_agent_id: null,
+        channel,
+        body_text: input.body,
+        body_html: input.message?.bodyHtml ?? null,
+        email_message_id: input.message?.emailMessageId ?? null,
+        in_reply_to: input.message?.inReplyTo ?? null,
+        references: input.message?.references ?? [],
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    const attachments = await insertAttachments(trx, organisationId, message.id, prepared);
+    const runs = await ctx.runtime.startRunsForTicket(ticket.id, 'ticket.created', trx);
+    return { ticket, message, attachments, customer, runs };
+  });
+  ctx.logger.info({ ticketId: result.ticket.id, number: result.ticket.number, channel, runs: result.runs.length }, 'ticket created');
+  return result;
+}
+
+export interface AddMessageInput {
+  ticketId: string;
+  visibility: 'public' | 'internal';
+  authorType: 'customer' | 'agent' | 'system';
+  authorCustomerId?: string;
+  authorAgentId?: string;
+  channel: string;
+  bodyText: string;
+  bodyHtml?: string;
+  emailMessageId?: string;
+  inReplyTo?: string;
+  references?: string[];
+  attachments?: AttachmentInput[];
+}
+
+export interface AddMessageResult {
+  ticket: Ticket;
+  message: Message;
+  attachments: StoredAttachment[];
+}
+
+async function lockTicket(trx: Transaction<Database>, ticketId: string): Promise<Ticket> {
+  const ticket = await trx.selectFrom('tickets').selectAll().where('id', '=', ticketId).forUpdate().executeTakeFirst();
+  if (!ticket) throw notFound('ticket', ticketId);
+  return ticket;
+}
+
+/** Inserts a message inside `trx`; returns the ticket events it implies (sent after commit). */
+export async function insertMessage(trx: Transaction<Database>, input: AddMessageInput, prepared: PreparedAttachment[]): Promise<AddMessageResult & { events: string[] }> {
+  let ticket = await lockTicket(trx, input.ticketId);
+  if (input.visibility === 'internal' && input.authorType === 'customer') throw bad('/visibility', 'a customer cannot write an internal note');
+  let authorCustomerId: string | null = null;
+  let authorAgentId: string | null = null;
+  if (input.authorType === 'customer') {
+    const id = input.authorCustomerId ?? ticket.customer_id;
+    if (!id) throw bad('/authorCustomerId', 'is required: the ticket has no customer');
+    const customer = await survivorOf(trx, id);
+    if (!customer || customer.organisation_id !== ticket.organisation_id) throw bad('/authorCustomerId', 'does not exist');
+    authorCustomerId = customer.id;
+  } else if (input.authorType === 'agent') {
+    if (input.authorAgentId) {
+      const agent = await trx.selectFrom('agents').select(['id', 'organisation_id']).where('id', '=', input.authorAgentId).executeTakeFirst();
+      if (!agent || agent.organisation_id !== ticket.organisation_id) throw bad('/authorAgentId', 'does not exist');
+      authorAgentId = agent.id;
+    }
+  }
+  const message = await trx
+    .insertInto('messages')
+    .values({
+      organisation_id: ticket.organisation_id,
+      ticket_id: ticket.id,
+      visibility: input.visibility,
+      author_type: input.authorType,
+      author_customer_id: authorCustomerId,
+      author_agent_id: authorAgentId,
+      channel: input.channel,
+      body_text: input.bodyText,
+      body_html: input.bodyHtml ?? null,
+      email_message_id: input.emailMessageId ?? null,
+      in_reply_to: input.inReplyTo ?? null,
+      references: input.references ?? [],
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  const attachments = await insertAttachments(trx, ticket.organisation_id, message.id, prepared);
+  const events: string[] = [];
+  const now = new Date();
+  if (input.visibility === 'public' && input.authorType === 'agent') {
+    ticket = await trx
+      .updateTable('tickets')
+      .set({ first_responded_at: sql`coalesce(first_responded_at, ${now}::timestamptz)`, updated_at: now })
+      .where('id', '=', ticket.id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+  } else if (input.visibility === 'public' && input.authorType === 'customer') {
+    // The customer answered: a ticket waiting for them is open again.
+    ticket = await trx
+      .updateTable('tickets')
+      .set({ status: sql`CASE WHEN status IN ('waiting_customer', 'pending') THEN 'open' ELSE status END`, updated_at: now })
+      .where('id', '=', ticket.id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    events.push('customer.replied');
+  } else {
+    ticket = await trx.updateTable('tickets').set({ updated_at: now }).where('id', '=', ticket.id).returningAll().executeTakeFirstOrThrow();
+  }
+  return { ticket, message, attachments, events };
+}
+
+/**
+ * Adds a message to a ticket's thread. An agent's first public reply sets first_responded_at; a customer's
+ * public message reopens a ticket waiting for them and sends `ticket.event customer.replied` to the
+ * ticket's active runs after commit (runs that do not wait for it ignore it).
+ */
+export async function addMessage(ctx: TicketingContext, input: AddMessageInput): Promise<AddMessageResult> {
+  assertNoNul(input);
+  const prepared = prepareAttachments(input.attachments, '/attachments');
+  const { events, ...result } = await ctx.db.transaction().execute((trx) => insertMessage(trx, input, prepared));
+  await notifyRuns(ctx, result.ticket, events);
+  return result;
+}
+
+export interface TicketPatch {
+  subject?: string;
+  status?: TicketStatus;
+  priority?: Priority;
+  assigneeAgentId?: string | null;
+  teamId?: string | null;
+  /** Replaces the tags. */
+  tags?: string[];
+  addTags?: string[];
+  removeTags?: string[];
+  /** Merged into the custom fields (a null value removes the field), then validated as a whole. */
+  fields?: Record<string, unknown>;
+}
+
+export interface UpdateTicketResult {
+  ticket: Ticket;
+  changed: string[];
+  runs: Run[];
+}
+
+/** Applies a patch to a locked ticket inside `trx`; returns what changed. Validation errors point at `/<field>`. */
+export async function patchTicket(trx: Transaction<Database>, ticketId: string, patch: TicketPatch): Promise<{ ticket: Ticket; before: Ticket; changed: string[] }> {
+  assertNoNul(patch);
+  const before = await lockTicket(trx, ticketId);
+  const status = checkEnum(patch.status, TICKET_STATUSES, '/status');
+  const priority = checkEnum(patch.priority, PRIORITIES, '/priority');
+  const set: Record<string, unknown> = {};
+  const changed: string[] = [];
+  if (patch.subject !== undefined) {
+    if (patch.subject.trim().length === 0) throw bad('/subject', 'must not be empty');
+    if (patch.subject !== before.subject) {
+      set.subject = patch.subject;
+      changed.push('subject');
+    }
+  }
+  if (status && status !== before.status) {
+      set.status = status;
+      changed.push('status');
+    }
+  if (priority && priority !== before.priority) {
+      set.priority = priority;
+      changed.push('priority');
+    }
+  if (patch.assigneeAgentId !== undefined && patch.assigneeAgentId !== before.assignee_agent_id) {
+    if (patch.assigneeAgentId !== null) {
+      const agent = await trx.selectFrom('agents').select(['organisation_id', 'active']).where('id', '=', patch.assigneeAgentId).executeTakeFirst();
+      if (!agent || agent.organisation_id !== before.organisation_id) throw bad('/assigneeAgentId', 'no such agent');
+      if (!agent.active) throw bad('/assigneeAgentId', 'the agent is not active');
+    }
+    set.assignee_agent_id = patch.assigneeAgentId;
+    changed.push('assignee');
+  }
+  if (patch.teamId !== undefined && patch.teamId !== before.team_id) {
+    if (patch.teamId !== null) {
+      const team = await trx.selectFrom('teams').select('organisation_id').where('id', '=', patch.teamId).executeTakeFirst();
+      if (!team || team.organisation_id !== before.organisation_id) throw bad('/teamId', 'no such team');
+    }
+    set.team_id = patch.teamId;
+    changed.push('team');
+  }
+  if (patch.tags !== undefined || patch.addTags !== undefined || patch.removeTags !== undefined) {
+    const replace = checkTags(patch.tags, '/tags');
+    const add = checkTags(patch.addTags, '/addTags') ?? [];
+    const remove = new Set(checkTags(patch.removeTags, '/removeTags') ?? []);
+    const next = [...new Set([...(replace ?? before.tags), ...add])].filter((t) => !remove.has(t)).sort();
+    if (next.length > 100) throw bad('/tags', 'at most 100 tags');
+    if (JSON.stringify(next) !== JSON.stringify([...before.tags].sort())) {
+      set.tags = next;
+      changed.push('tags');
+    }
+  }
+  if (patch.fields !== undefined) {
+    const merged: Record<string, unknown> = { ...(before.fields as Record<string, unknown>) };
+    for (const [key, value] of Object.entries(patch.fields)) {
+      if (value === null) delete merged[key];
+      else merged[key] = value;
+    }
+    const schema = (await organisationFieldsSchema(trx, before.organisation_id)) ?? { type: 'object' };
+    assertFields(schema, merged, '/fields');
+    if (JSON.stringify(merged) !== JSON.stringify(before.fields)) {
+      set.fields = JSON.stringify(merged);
+      changed.push('fields');
+    }
+  }
+  if (changed.length === 0) return { ticket: before, before, changed };
+  const ticket = await trx
+    .updateTable('tickets')
+    .set({ ...set, updated_at: new Date() })
+    .where('id', '=', ticketId)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return { ticket, before, changed };
+}
+
+/** The ticket events a set of changes sends to the ticket's runs. */
+export function changeEvents(changed: readonly string[]): string[] {
+  if (changed.length === 0) return [];
+  const events = ['ticket.updated'];
+  if (changed.includes('priority')) events.push('priority.changed');
+  if (changed.includes('status')) events.push('status.changed');
+  if (changed.includes('assignee')) events.push('assignee.changed');
+  return events;
+}
+
+/**
+ * Changes status/priority/assignee/team/tags/fields/subject. In one transaction: the ticket row is locked,
+ * changed, and the workflows whose trigger is `ticket.updated` start; after commit the ticket's active runs
+ * get `ticket.updated` (and `priority.changed` / `status.changed` / `assignee.changed` when those changed).
+ * A patch that changes nothing writes nothing and sends nothing.
+ */
+export async function updateTicket(ctx: TicketingContext, ticketId: string, patch: TicketPatch): Promise<UpdateTicketResult> {
+  const result = await ctx.db.transaction().execute(async (trx) => {
+    const { ticket, changed } = await patchTicket(trx, ticketId, patch);
+    const runs = changed.length > 0 ? await ctx.runtime.startRunsForTicket(ticketId, 'ticket.updated', trx) : [];
+    return { ticket, changed, runs };
+  });
+  await notifyRuns(ctx, result.ticket, changeEvents(result.changed), new Set(result.runs.map((r) => r.id)));
+  return result;
+}
+
+/**
+ * Sends `ticket.event` names to the ticket's runs that are not completed, with fresh ticket facts. A run
+ * that does not wait for the event answers "not applicable"; that is expected and only logged at debug.
+ * Delivery is after commit and best effort: a process dying between the commit and here drops the event.
+ */
+export async function notifyRuns(ctx: TicketingContext, ticket: Ticket, names: readonly string[], exclude: ReadonlySet<string> = new Set()): Promise<void> {
+  if (names.length === 0) return;
+  const runs = await ctx.db.selectFrom('runs').select('id').where('ticket_id', '=', ticket.id).where('status', '<>', 'completed').orderBy('created_at').execute();
+  if (runs.length === 0) return;
+  const facts = ticketFacts(ticket);
+  for (const { id } of runs) {
+    if (exclude.has(id)) continue;
+    for (const name of names) {
+      try {
+        const outcome = await ctx.runtime.sendEvent(id, { type: 'ticket.event', name, ticket: facts });
+        if (!outcome.applied) ctx.logger.debug({ runId: id, event: name, reason: outcome.reason }, 'ticket event not applicable to run');
+      } catch (error) {
+        if (error instanceof FlowdeskError && error.statusCode < 500) continue;
+        ctx.logger.warn({ err: error, runId: id, event: name }, 'ticket event could not be delivered');
+      }
+    }
+  }
+}
+
+/** Re-roots an error's detail paths under `prefix` (service paths are relative to the service input). */
+export function prefixDetails(error: unknown, prefix: string): unknown {
+  if (!(error instanceof FlowdeskError) || error.details.length === 0) return error;
+  const details: ErrorDetail[] = error.details.map((d) => ({
+    path: `${prefix}${d.path}`,
+    message: d.message.startsWith(d.path) ? `${prefix}${d.message}` : d.message,
+  }));
+  const message = error.message.startsWith(error.details[0]!.path) ? `${prefix}${error.message}` : error.message;
+  return new FlowdeskError(error.code, error.statusCode, message, details);
+}
+
+export type { IdentityKind, Executor };
