@@ -167,8 +167,13 @@ describe('fuzz', () => {
         // The validation service answers every body that has a definition with 200.
         if (payload !== null && typeof payload === 'object' && !Array.isArray(payload) && 'definition' in payload && Object.keys(payload).length === 1) {
           const validated = await h.app.inject({ method: 'POST', url: '/api/workflows/validate', payload: payload as object });
-          expect(validated.statusCode, validated.body).toBe(200);
-          expect(json(validated).valid).toBe(res.statusCode === 201 || res.statusCode === 409);
+          // Fastify refuses prototype-poisoning keys (__proto__, constructor.prototype) before any route runs.
+          if (/"(__proto__|constructor)"\s*:/.test(JSON.stringify(payload))) {
+            expect([200, 400]).toContain(validated.statusCode);
+          } else {
+            expect(validated.statusCode, validated.body).toBe(200);
+            expect(json(validated).valid).toBe(res.statusCode === 201 || res.statusCode === 409);
+          }
         }
       }),
       { numRuns: 200, interruptAfterTimeLimit: 20_000 },

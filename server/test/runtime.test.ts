@@ -223,6 +223,32 @@ describe('durable runtime', () => {
     expect(pinned).toBeDefined();
   });
 
+  it('delivers ticket events through the outbox: once right away, again by the worker if that never happened', async () => {
+    const def = variant('outbox', (d) => {
+      node(d, 'cooling_off').params.duration = 'PT1H';
+    });
+    const versionId = await publish(def);
+    const t1 = await ticket('normal');
+    const { run: first } = await runtime.startRun({ workflowVersionId: versionId, ticketId: t1.id });
+    expect(first.state).toBe('cooling_off');
+    // Committed but never delivered by the caller (as if the process died right after COMMIT).
+    await tdb.db.transaction().execute((trx) => runtime.queueTicketEvents(trx, t1.id, ['customer.replied']));
+    await waitFor('the outbox worker to resume the run', async () => (await runRow(first.id)).state === 'manager_approval');
+    expect((await path(first.id)).filter((p) => p.startsWith('ticket.event'))).toEqual(['ticket.event:cooling_off->manager_approval']);
+
+    // Delivered right away and then again (by the worker, or a retry): applied once.
+    const t2 = await ticket('normal');
+    const { run: second } = await runtime.startRun({ workflowVersionId: versionId, ticketId: t2.id });
+    const batch = await tdb.db.transaction().execute((trx) => runtime.queueTicketEvents(trx, t2.id, ['customer.replied']));
+    expect(batch).not.toBeNull();
+    await runtime.deliverTicketEvents(batch!);
+    await runtime.deliverTicketEvents(batch!);
+    await new Promise((r) => setTimeout(r, 1500)); // let the worker deliver its copy too
+    const rows = await history(second.id);
+    expect(rows.filter((r) => (r.event as { type: string }).type === 'ticket.event')).toHaveLength(1);
+    expect((await runRow(second.id)).state).toBe('manager_approval');
+  });
+
   it('rolls back everything when the transaction fails: no history row, no snapshot change', async () => {
     const versionId = await publish(variant('rollback', () => {}));
     const t = await ticket('urgent');

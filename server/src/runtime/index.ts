@@ -3,3 +3,4 @@ export { createBoss, tuningFromEnv, WORK_QUEUE, TIMER_QUEUE, type RuntimeTuning 
 export { startWorkers, type Workers, type WorkerOptions } from './workers.ts';
 export type { WorkJobData, TimerJobData, AppliedStep } from './persist.ts';
 export type { AiExecutor, AiResult } from './effects/ai.ts';
+export { enqueueTicketEvents, deliverTicketEvents, type TicketEventBatch } from './ticket-events.ts';

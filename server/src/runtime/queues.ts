@@ -8,6 +8,8 @@ export const WORK_QUEUE = 'flowdesk.work';
 export const TIMER_QUEUE = 'flowdesk.timer';
 /** SLA breach timers (server/src/sla): startAfter = due time. */
 export const SLA_QUEUE = 'flowdesk.sla';
+/** Outbox of ticket events for a ticket's runs (see ticket-events.ts). */
+export const TICKET_EVENT_QUEUE = 'flowdesk.ticket-events';
 
 export interface RuntimeTuning {
   /** Attempts after the first before a failing effect answers with the `error` outcome. */
@@ -50,6 +52,13 @@ function queueOptions(tuning: RuntimeTuning): Record<string, Omit<Queue, 'name'>
       notify: true,
     },
     [TIMER_QUEUE]: {
+      retryLimit: 10,
+      retryDelay: 1,
+      retryBackoff: true,
+      retryDelayMax: 60,
+      expireInSeconds: tuning.effectExpireSeconds,
+    },
+    [TICKET_EVENT_QUEUE]: {
       retryLimit: 10,
       retryDelay: 1,
       retryBackoff: true,

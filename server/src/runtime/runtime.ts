@@ -19,6 +19,7 @@ import { WORK_QUEUE } from './queues.ts';
 import { RunCache } from './run-cache.ts';
 import { LOAD_RUN, RUN_MOVED_SQLSTATE, statement, WRITE_STEPS } from './sql.ts';
 import { ticketFacts } from './ticket-facts.ts';
+import { deliverTicketEvents, enqueueTicketEvents, type TicketEventBatch } from './ticket-events.ts';
 
 export interface RuntimeDeps {
   db: Kysely<Database>;
@@ -325,6 +326,16 @@ export class Runtime {
       const { run: updated, plan } = await writeInTransaction(trx, this.boss, write);
       return { applied: true, run: updated, steps, snapshotJson: plan.snapshotJson };
     });
+  }
+
+  /** Records ticket events for the ticket's active runs inside `trx` (outbox; see ticket-events.ts). */
+  queueTicketEvents(trx: Transaction<Database>, ticketId: string, names: readonly string[], exclude?: ReadonlySet<string>): Promise<TicketEventBatch | null> {
+    return enqueueTicketEvents(this, trx, ticketId, names, exclude);
+  }
+
+  /** Delivers a committed batch of ticket events now. */
+  deliverTicketEvents(batch: TicketEventBatch): Promise<void> {
+    return deliverTicketEvents(this, batch);
   }
 
   /** Re-enqueues the failed work of a stuck run under a fresh idempotency key. */

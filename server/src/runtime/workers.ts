@@ -5,7 +5,8 @@
 import type { Job, JobResult } from 'pg-boss';
 import type { Effect } from '@flowdesk/engine';
 import type { Runtime } from './runtime.ts';
-import { SLA_QUEUE, TIMER_QUEUE, WORK_QUEUE, tuningFromEnv, type RuntimeTuning } from './queues.ts';
+import { SLA_QUEUE, TICKET_EVENT_QUEUE, TIMER_QUEUE, WORK_QUEUE, tuningFromEnv, type RuntimeTuning } from './queues.ts';
+import { deliverTicketEvents, type TicketEventBatch } from './ticket-events.ts';
 import type { TimerJobData, WorkJobData } from './persist.ts';
 import { EffectError, applyTicketSteps, runHttpSteps } from './effects/action.ts';
 import { noAiProvider, type AiExecutor } from './effects/ai.ts';
@@ -53,6 +54,8 @@ export async function startWorkers(runtime: Runtime, options: WorkerOptions = {}
 
   await runtime.boss.work<WorkJobData>(WORK_QUEUE, common, settleEach((job) => handleWork(runtime, job, tuning, ai)));
   await runtime.boss.work<TimerJobData>(TIMER_QUEUE, common, settleEach((job) => handleTimer(runtime, job)));
+  // Usually already delivered right after commit; this catches a process that died before it could.
+  await runtime.boss.work<TicketEventBatch>(TICKET_EVENT_QUEUE, common, settleEach((job) => deliverTicketEvents(runtime, job.data)));
   await runtime.boss.work<SlaJobData>(SLA_QUEUE, common, settleEach(async (job) => void (await handleSlaTimer(runtime, job.data))));
   log.info({ concurrency: common.localConcurrency }, 'workers started');
   return {
@@ -60,6 +63,7 @@ export async function startWorkers(runtime: Runtime, options: WorkerOptions = {}
       await runtime.boss.offWork(WORK_QUEUE);
       await runtime.boss.offWork(TIMER_QUEUE);
       await runtime.boss.offWork(SLA_QUEUE);
+      await runtime.boss.offWork(TICKET_EVENT_QUEUE);
     },
   };
 }

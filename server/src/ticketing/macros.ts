@@ -58,9 +58,10 @@ export async function applyMacro(ctx: TicketingContext, input: { ticketId: strin
     const steps = assertMacroActions(macro.actions as unknown[]);
     const applied = await applyTicketActions(trx, ticket.id, steps, { authorType: 'agent', authorAgentId: input.authorAgentId });
     const runs = applied.changed.length > 0 ? await ctx.runtime.startRunsForTicket(ticket.id, 'ticket.updated', trx) : [];
-    return { ticket: applied.ticket, message, changed: applied.changed, runs, events };
+    const batch = await ctx.runtime.queueTicketEvents(trx, ticket.id, [...events, ...changeEvents(applied.changed)], new Set(runs.map((r) => r.id)));
+    return { ticket: applied.ticket, message, changed: applied.changed, runs, batch };
   });
-  const { events, ...out } = result;
-  await notifyRuns(ctx, out.ticket, [...events, ...changeEvents(out.changed)], new Set(out.runs.map((r) => r.id)));
+  const { batch, ...out } = result;
+  await notifyRuns(ctx, batch);
   return out;
 }

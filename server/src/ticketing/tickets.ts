@@ -4,6 +4,7 @@
 // and ticket events reach the waiting runs right after it commits.
 import { sql, type Transaction } from 'kysely';
 import { TICKET_STATUSES, type TicketStatus } from '@flowdesk/schema';
+import type { TicketEventBatch } from '../runtime/ticket-events.ts';
 import type { Customer, IdentityKind, Message } from '../db/tables/ticketing.ts';
 import { DEFAULT_ORGANISATION_ID } from '../db/tables/ticketing.ts';
 import type { Database, Run, Ticket } from '../db/types.ts';
@@ -216,6 +217,8 @@ export async function insertMessage(trx: Transaction<Database>, input: AddMessag
       email_message_id: input.emailMessageId ?? null,
       in_reply_to: input.inReplyTo ?? null,
       references: input.references ?? [],
+      // Wall-clock time, not the transaction's: several messages written in one transaction keep their order.
+      created_at: sql<Date>`clock_timestamp()`,
     })
     .returningAll()
     .executeTakeFirstOrThrow();
@@ -252,8 +255,11 @@ export async function insertMessage(trx: Transaction<Database>, input: AddMessag
 export async function addMessage(ctx: TicketingContext, input: AddMessageInput): Promise<AddMessageResult> {
   assertNoNul(input);
   const prepared = prepareAttachments(input.attachments, '/attachments');
-  const { events, ...result } = await ctx.db.transaction().execute((trx) => insertMessage(trx, input, prepared));
-  await notifyRuns(ctx, result.ticket, events);
+  const { events: _events, batch, ...result } = await ctx.db.transaction().execute(async (trx) => {
+    const inserted = await insertMessage(trx, input, prepared);
+    return { ...inserted, batch: await ctx.runtime.queueTicketEvents(trx, inserted.ticket.id, inserted.events) };
+  });
+  await notifyRuns(ctx, batch);
   return result;
 }
 
@@ -371,33 +377,25 @@ export async function updateTicket(ctx: TicketingContext, ticketId: string, patc
   const result = await ctx.db.transaction().execute(async (trx) => {
     const { ticket, changed } = await patchTicket(trx, ticketId, patch);
     const runs = changed.length > 0 ? await ctx.runtime.startRunsForTicket(ticketId, 'ticket.updated', trx) : [];
-    return { ticket, changed, runs };
+    const batch = await ctx.runtime.queueTicketEvents(trx, ticketId, changeEvents(changed), new Set(runs.map((r) => r.id)));
+    return { ticket, changed, runs, batch };
   });
-  await notifyRuns(ctx, result.ticket, changeEvents(result.changed), new Set(result.runs.map((r) => r.id)));
-  return result;
+  const { batch, ...out } = result;
+  await notifyRuns(ctx, batch);
+  return out;
 }
 
 /**
- * Sends `ticket.event` names to the ticket's runs that are not completed, with fresh ticket facts. A run
- * that does not wait for the event answers "not applicable"; that is expected and only logged at debug.
- * Delivery is after commit and best effort: a process dying between the commit and here drops the event.
+ * Delivers a committed batch of ticket events to the runs it names, right away. The batch is also an
+ * outbox job written in the same transaction, so if this process dies before (or while) delivering, a
+ * worker delivers it; event keys make the second delivery a no-op for runs that already applied it.
  */
-export async function notifyRuns(ctx: TicketingContext, ticket: Ticket, names: readonly string[], exclude: ReadonlySet<string> = new Set()): Promise<void> {
-  if (names.length === 0) return;
-  const runs = await ctx.db.selectFrom('runs').select('id').where('ticket_id', '=', ticket.id).where('status', '<>', 'completed').orderBy('created_at').execute();
-  if (runs.length === 0) return;
-  const facts = ticketFacts(ticket);
-  for (const { id } of runs) {
-    if (exclude.has(id)) continue;
-    for (const name of names) {
-      try {
-        const outcome = await ctx.runtime.sendEvent(id, { type: 'ticket.event', name, ticket: facts });
-        if (!outcome.applied) ctx.logger.debug({ runId: id, event: name, reason: outcome.reason }, 'ticket event not applicable to run');
-      } catch (error) {
-        if (error instanceof FlowdeskError && error.statusCode < 500) continue;
-        ctx.logger.warn({ err: error, runId: id, event: name }, 'ticket event could not be delivered');
-      }
-    }
+export async function notifyRuns(ctx: TicketingContext, batch: TicketEventBatch | null): Promise<void> {
+  if (!batch) return;
+  try {
+    await ctx.runtime.deliverTicketEvents(batch);
+  } catch (error) {
+    ctx.logger.warn({ err: error, ticketId: batch.ticketId, events: batch.names }, 'ticket events not delivered now; the outbox worker will retry');
   }
 }
 

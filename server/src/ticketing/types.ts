@@ -2,13 +2,17 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database, Run } from '../db/types.ts';
+import type { TicketEventBatch } from '../runtime/ticket-events.ts';
 
 export type Executor = Kysely<Database> | Transaction<Database>;
 
 /** What the services need from the durable runtime (structural: tests may pass any implementation). */
 export interface TicketingRuntime {
   startRunsForTicket(ticketId: string, eventName: 'ticket.created' | 'ticket.updated', trx?: Transaction<Database>): Promise<Run[]>;
-  sendEvent(runId: string, event: { type: 'ticket.event'; name: string; ticket?: Record<string, unknown> }): Promise<{ applied: boolean; reason?: string }>;
+  /** Records ticket events for the ticket's active runs in `trx` (an outbox job); null when no run would get them. */
+  queueTicketEvents(trx: Transaction<Database>, ticketId: string, names: readonly string[], exclude?: ReadonlySet<string>): Promise<TicketEventBatch | null>;
+  /** Delivers a committed batch now (the outbox worker delivers it again if this never happens). */
+  deliverTicketEvents(batch: TicketEventBatch): Promise<void>;
 }
 
 export interface TicketingContext {

@@ -14,7 +14,7 @@ export function parseLabelledCsv(content: string, source = 'CSV'): LabelledRow[]
   try {
     records = parse(content, { bom: true, relax_column_count: true, skip_empty_lines: true, trim: false }) as string[][];
   } catch (err) {
-    throw new Error(`${source}: ${err instanceof Error ? err.message : String(err)}`);
+    throw new Error(`${source}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
   if (records.length === 0) return [];
   const head = (records[0] as string[]).map((h) => h.trim().toLowerCase());
@@ -44,7 +44,7 @@ export async function readLabelledCsv(path: string): Promise<LabelledRow[]> {
   try {
     content = await readFile(path, 'utf8');
   } catch (err) {
-    throw new Error(`cannot read ${path}: ${err instanceof Error ? err.message : String(err)}`);
+    throw new Error(`cannot read ${path}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
   return parseLabelledCsv(content, path);
 }

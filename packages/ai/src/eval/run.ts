@@ -1,5 +1,6 @@
 // The evaluations behind `flowdesk ai eval`: train on one CSV, measure on another, print a report.
 import { readFile } from 'node:fs/promises';
+import { cpus, loadavg } from 'node:os';
 import { parse } from 'csv-parse/sync';
 import { LocalClassifier } from '../local/classifier/model.ts';
 import type { ClassifierMode, TrainProgress } from '../local/classifier/model.ts';
@@ -42,6 +43,10 @@ export interface ClassificationReport extends ClassificationMetrics {
   testRows: number;
   labels: number;
   latencyMs: { p50: number; p99: number };
+  /** Process CPU time per text (user + system): unaffected by other processes competing for the cores. */
+  cpuMs: { p50: number; p99: number };
+  /** 1-minute load average when the evaluation finished (the machine is shared). */
+  loadAverage: number;
   trainMs: number;
   embedMs: number;
   modelBytes: number;
@@ -66,10 +71,10 @@ function progressPrinter(io: Output): (p: TrainProgress) => void {
     const secs = `${(p.elapsedMs / 1000).toFixed(1)}s`;
     let line: string;
     let transient = true;
+    const prefix = p.refit ? '[train] refit on all data: ' : '[train] ';
     switch (p.stage) {
       case 'lr':
-      case 'refit':
-        line = `[train] ${p.stage === 'refit' ? 'refit (all data) ' : ''}logistic regression epoch ${p.step}/${p.total} loss ${fmt(p.loss ?? 0)} ${secs}`;
+        line = `${prefix}logistic regression epoch ${p.step}/${p.total} loss ${fmt(p.loss ?? 0)} ${secs}`;
         transient = false;
         break;
       case 'embed':
@@ -77,11 +82,11 @@ function progressPrinter(io: Output): (p: TrainProgress) => void {
         if (p.step === p.total) transient = false;
         break;
       case 'svm':
-        line = `[train] linear SVM class ${p.step}/${p.total} ${secs}`;
+        line = `${prefix}linear SVM class ${p.step}/${p.total} ${secs}`;
         if (p.step === p.total) transient = false;
         break;
       case 'features':
-        line = `[train] features over ${p.total} texts ${secs}`;
+        line = `${prefix}features over ${p.total} texts ${secs}`;
         break;
       case 'calibrate':
         line = `[train] calibrating on ${p.total} held-out texts ${secs}`;
@@ -96,7 +101,8 @@ function printClassification(io: Output, r: ClassificationReport, maxLabels?: nu
   io.out(`accuracy   ${fmt(r.accuracy)}`);
   io.out(`macro-F1   ${fmt(r.macroF1)}`);
   io.out(`test ECE   ${fmt(r.testEce)} (expected calibration error of the confidences)`);
-  io.out(`latency    p50 ${fmt(r.latencyMs.p50, 3)} ms  p99 ${fmt(r.latencyMs.p99, 3)} ms per text (one at a time)`);
+  io.out(`latency    p50 ${fmt(r.latencyMs.p50, 3)} ms  p99 ${fmt(r.latencyMs.p99, 3)} ms per text (wall clock, one at a time)`);
+  io.out(`cpu time   p50 ${fmt(r.cpuMs.p50, 3)} ms  p99 ${fmt(r.cpuMs.p99, 3)} ms per text (load average ${r.loadAverage.toFixed(1)} on ${cpus().length} cores)`);
   if (r.mode !== 'lexicon') {
     io.out(`training   ${(r.trainMs / 1000).toFixed(1)} s${r.embedMs ? ` (of which sentence embeddings ${(r.embedMs / 1000).toFixed(1)} s)` : ''}`);
     io.out(`model      ${mb(r.modelBytes)} serialised; memory RSS +${r.rssDeltaMb.toFixed(0)} MB`);
@@ -138,10 +144,14 @@ export async function evalClassification(options: EvalOptions, io: Output): Prom
     const latencies: number[] = [];
     const confidences: number[] = [];
     for (const row of test.slice(0, 20)) lexiconSentiment(row.text);
+    const cpu: number[] = [];
     for (const row of test) {
+      const c0 = process.cpuUsage();
       const t0 = performance.now();
       const r = lexiconSentiment(row.text);
       latencies.push(performance.now() - t0);
+      const c = process.cpuUsage(c0);
+      cpu.push((c.user + c.system) / 1000);
       actual.push(toSentimentLabel(row.label) ?? row.label);
       predicted.push(binary ? (r.score.score < 0 ? 'negative' : 'positive') : r.label);
       confidences.push(r.confidence);
@@ -155,6 +165,8 @@ export async function evalClassification(options: EvalOptions, io: Output): Prom
       testRows: test.length,
       labels: new Set(actual).size,
       latencyMs: { p50: percentile(latencies, 50), p99: percentile(latencies, 99) },
+      cpuMs: { p50: percentile(cpu, 50), p99: percentile(cpu, 99) },
+      loadAverage: loadavg()[0] ?? 0,
       trainMs: 0,
       embedMs: 0,
       modelBytes: 0,
@@ -185,10 +197,14 @@ export async function evalClassification(options: EvalOptions, io: Output): Prom
   const predicted: string[] = [];
   const latencies: number[] = [];
   const confidences: number[] = [];
+  const cpu: number[] = [];
   for (const row of test) {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     const p = await model.predict(row.text);
     latencies.push(performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) / 1000);
     actual.push(labelOf(row.label));
     predicted.push(p.label);
     confidences.push(p.confidence);
@@ -204,6 +220,8 @@ export async function evalClassification(options: EvalOptions, io: Output): Prom
     testRows: test.length,
     labels: rep.labels,
     latencyMs: { p50: percentile(latencies, 50), p99: percentile(latencies, 99) },
+    cpuMs: { p50: percentile(cpu, 50), p99: percentile(cpu, 99) },
+    loadAverage: loadavg()[0] ?? 0,
     trainMs: rep.trainMs,
     embedMs: rep.embedMs,
     modelBytes: blob.length,

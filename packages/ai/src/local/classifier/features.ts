@@ -44,11 +44,54 @@ export function forEachNgram(text: string, options: FeatureOptions, emit: (kind:
   }
 }
 
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 16777619;
+
+/** 32-bit FNV-1a of an n-gram's UTF-16 code units, seeded by its kind (0 word, 1 char). */
+export function hashNgram(kind: 0 | 1, gram: string): number {
+  let h = FNV_OFFSET ^ kind;
+  for (let i = 0; i < gram.length; i++) h = Math.imul(h ^ gram.charCodeAt(i), FNV_PRIME);
+  return h;
+}
+
+/**
+ * The same n-grams as forEachNgram, emitted as hashNgram() values computed incrementally, without
+ * building a string per n-gram: this is the hot path of prediction (hundreds of n-grams per ticket).
+ */
+export function forEachNgramHash(text: string, options: FeatureOptions, emit: (kind: 0 | 1, hash: number) => void): void {
+  const tokens = tokenize(text);
+  const [wMin, wMax] = options.wordNgrams;
+  for (let i = 0; i < tokens.length; i++) {
+    let h = FNV_OFFSET ^ 0;
+    for (let n = 1; n <= wMax && i + n <= tokens.length; n++) {
+      if (n > 1) h = Math.imul(h ^ 32, FNV_PRIME);
+      const t = tokens[i + n - 1] as string;
+      for (let k = 0; k < t.length; k++) h = Math.imul(h ^ t.charCodeAt(k), FNV_PRIME);
+      if (n >= wMin) emit(0, h);
+    }
+  }
+  const [cMin, cMax] = options.charNgrams;
+  if (cMax <= 0) return;
+  for (const token of tokens) {
+    const len = token.length + 2; // padded with a space on both sides
+    const code = (i: number) => (i === 0 || i === len - 1 ? 32 : token.charCodeAt(i - 1));
+    for (let i = 0; i < len; i++) {
+      let h = FNV_OFFSET ^ 1;
+      for (let n = 1; n <= cMax && i + n <= len; n++) {
+        h = Math.imul(h ^ code(i + n - 1), FNV_PRIME);
+        if (n >= cMin) emit(1, h);
+      }
+    }
+  }
+}
+
 /** A fitted vectoriser: vocabularies (n-gram -> column) and idf per column. */
 export class TfidfVectorizer {
   readonly options: FeatureOptions;
   private readonly words = new Map<string, number>();
   private readonly chars = new Map<string, number>();
+  /** n-gram hash -> column, per kind (on a rare hash collision the first n-gram keeps the slot). */
+  private readonly hashed = [new Map<number, number>(), new Map<number, number>()] as const;
   readonly idf: Float32Array;
   /** Columns [0, wordCount) are word n-grams, the rest character n-grams. */
   readonly wordCount: number;
@@ -57,7 +100,12 @@ export class TfidfVectorizer {
   /** `terms` in column order: word n-grams first (`wordCount` of them), then char n-grams. */
   constructor(options: FeatureOptions, terms: readonly string[], idf: Float32Array, wordCount: number) {
     this.options = options;
-    terms.forEach((t, i) => (i < wordCount ? this.words.set(t, i) : this.chars.set(t, i)));
+    terms.forEach((t, i) => {
+      const kind = i < wordCount ? 0 : 1;
+      (kind === 0 ? this.words : this.chars).set(t, i);
+      const h = hashNgram(kind, t);
+      if (!this.hashed[kind].has(h)) this.hashed[kind].set(h, i);
+    });
     this.idf = idf;
     this.wordCount = wordCount;
   }
@@ -96,8 +144,9 @@ export class TfidfVectorizer {
   transform(text: string): SparseVector {
     const counts = this.counts;
     counts.clear();
-    forEachNgram(text, this.options, (kind, gram) => {
-      const col = (kind === 0 ? this.words : this.chars).get(gram);
+    const [words, chars] = this.hashed;
+    forEachNgramHash(text, this.options, (kind, hash) => {
+      const col = (kind === 0 ? words : chars).get(hash);
       if (col !== undefined) counts.set(col, (counts.get(col) ?? 0) + 1);
     });
     const idx = new Int32Array(counts.size);

@@ -23,7 +23,9 @@ export interface Example {
 }
 
 export interface TrainProgress {
-  stage: 'features' | 'embed' | 'lr' | 'svm' | 'calibrate' | 'refit';
+  stage: 'features' | 'embed' | 'lr' | 'svm' | 'calibrate';
+  /** True during the final refit on all examples (after calibration). */
+  refit: boolean;
   /** LR epoch or SVM class or embedded texts so far, of `total`. */
   step: number;
   total: number;
@@ -113,11 +115,16 @@ interface Temperatures {
   all: number;
 }
 
+/** Fewer held-out examples than this: temperatures are not allowed below 1. */
+const MIN_SHARPENING_EXAMPLES = 200;
+
 const normalizeKey = (text: string) => tokenize(text).join(' ');
 
 export class LocalClassifier {
   private feedback: Example[] = [];
   private embeddingCache: Map<string, Float32Array> | undefined;
+  private layout: Layout | undefined;
+  private readonly scratch: { z: Float64Array; s: Float64Array; p: Float64Array };
   private readonly memory = new Map<string, string>();
   private constructor(
     readonly labels: string[],
@@ -129,7 +136,10 @@ export class LocalClassifier {
     readonly report: TrainReport,
     /** The examples the model was trained on (kept in memory for retraining; not serialised). */
     private trainingExamples: Example[] = [],
-  ) {}
+  ) {
+    const C = labels.length;
+    this.scratch = { z: new Float64Array(C), s: new Float64Array(C), p: new Float64Array(C) };
+  }
 
   get mode(): ClassifierMode {
     return this.options.mode;
@@ -142,7 +152,8 @@ export class LocalClassifier {
     const labels = [...new Set(clean.map((e) => e.label))].sort();
     if (labels.length < 2) throw new Error(`a classifier needs at least 2 labels with examples (got ${labels.length})`);
     const started = now();
-    const progress = (p: Omit<TrainProgress, 'elapsedMs'>) => options.onProgress?.({ ...p, elapsedMs: now() - started });
+    let refitting = false;
+    const progress = (p: Omit<TrainProgress, 'elapsedMs' | 'refit'>) => options.onProgress?.({ ...p, refit: refitting, elapsedMs: now() - started });
 
     // Sentence embeddings are computed once for every text and reused by the validation fit and the refit.
     let embedMs = 0;
@@ -159,7 +170,7 @@ export class LocalClassifier {
     }
 
     const labelIndex = new Map(labels.map((l, i) => [l, i]));
-    const fit = (rows: readonly Example[], stagePrefix: 'fit' | 'refit') => {
+    const fit = (rows: readonly Example[]) => {
       progress({ stage: 'features', step: 0, total: rows.length });
       const vectorizer = TfidfVectorizer.fit(
         rows.map((r) => r.text),
@@ -171,13 +182,13 @@ export class LocalClassifier {
       const lr = trainSoftmax(X, y, layout.dim, labels.length, {
         ...options.lr,
         seed: options.seed,
-        onEpoch: (r) => progress({ stage: stagePrefix === 'refit' ? 'refit' : 'lr', step: r.epoch, total: r.epochs, loss: r.loss }),
+        onEpoch: (r) => progress({ stage: 'lr', step: r.epoch, total: r.epochs, loss: r.loss }),
       });
       const svm = options.svm
         ? trainLinearSvm(X, y, layout.dim, labels.length, {
             ...options.svm,
             seed: options.seed,
-            onClass: (done, total) => progress({ stage: stagePrefix === 'refit' ? 'refit' : 'svm', step: done, total }),
+            onClass: (done, total) => progress({ stage: 'svm', step: done, total }),
           })
         : null;
       return { vectorizer, lr, svm };
@@ -185,7 +196,7 @@ export class LocalClassifier {
 
     const canValidate = options.validation > 0 && clean.length >= 20;
     const split = canValidate ? stratifiedSplit(clean, options.validation, options.seed) : { train: [...clean], validation: [] };
-    let model = fit(split.train, 'fit');
+    let model = fit(split.train);
     const temperatures: Temperatures = { lr: 1, svm: 1, all: 1 };
     let validationAccuracy: number | null = null;
     let eceBefore: number | null = null;
@@ -197,18 +208,27 @@ export class LocalClassifier {
       const y = split.validation.map((r) => labelIndex.get(r.label) as number);
       const lrLogits = X.map((x) => linearScores(model.lr, x));
       const svmLogits = model.svm ? X.map((x) => linearScores(model.svm as LinearModel, x)) : null;
-      temperatures.lr = fitTemperature(lrLogits, y);
-      if (svmLogits) temperatures.svm = fitTemperature(svmLogits, y);
+      // On a small held-out set (where every answer may be right) the NLL optimum sharpens without limit:
+      // there, temperatures may only soften (T >= 1), never sharpen.
+      const fitT = (logits: Float64Array[]) => {
+        const T = fitTemperature(logits, y);
+        return logits.length < MIN_SHARPENING_EXAMPLES ? Math.max(1, T) : T;
+      };
+      temperatures.lr = fitT(lrLogits);
+      if (svmLogits) temperatures.svm = fitT(svmLogits);
       const combine = (tLr: number, tSvm: number) =>
         lrLogits.map((z, i) => z.map((v, c) => v / tLr + (svmLogits ? ((svmLogits[i] as Float64Array)[c] as number) / tSvm : 0)));
       const maxProb = (logits: Float64Array[], T: number) => logits.map((z) => Math.max(...softmax(z, T)));
       const combined = combine(temperatures.lr, temperatures.svm);
       const correct = combined.map((z, i) => argmax(z) === y[i]);
       eceBefore = expectedCalibrationError(maxProb(combine(1, 1), 1), correct);
-      temperatures.all = fitTemperature(combined, y);
+      temperatures.all = fitT(combined);
       eceAfter = expectedCalibrationError(maxProb(combined, temperatures.all), correct);
       validationAccuracy = correct.filter(Boolean).length / correct.length;
-      if (options.refit) model = fit(clean, 'refit');
+      if (options.refit) {
+        refitting = true;
+        model = fit(clean);
+      }
     }
     const { onProgress: _ignored, embeddingCache: _cache, ...stored } = options;
     const report: TrainReport = {
@@ -250,12 +270,14 @@ export class LocalClassifier {
   }
 
   private predictWith(text: string, embedding: Float32Array | null, allowed?: readonly string[]): Prediction {
-    const layout = featureLayout(this.vectorizer, this.options);
-    const x = vectorize(this.vectorizer, layout, text, embedding, this.options);
-    const z = linearScores(this.lr, x).map((v) => v / this.temperatures.lr);
+    this.layout ??= featureLayout(this.vectorizer, this.options);
+    const x = vectorize(this.vectorizer, this.layout, text, embedding, this.options);
+    const C = this.labels.length;
+    const z = linearScores(this.lr, x, this.scratch.z);
+    for (let c = 0; c < C; c++) z[c] = (z[c] as number) / this.temperatures.lr;
     if (this.svm) {
-      const s = linearScores(this.svm, x);
-      for (let c = 0; c < z.length; c++) z[c] = (z[c] as number) + (s[c] as number) / this.temperatures.svm;
+      const s = linearScores(this.svm, x, this.scratch.s);
+      for (let c = 0; c < C; c++) z[c] = (z[c] as number) + (s[c] as number) / this.temperatures.svm;
     }
     if (allowed && allowed.length > 0) {
       const keep = new Set(allowed);
@@ -263,14 +285,22 @@ export class LocalClassifier {
         if (!keep.has(l)) z[c] = -Infinity;
       });
     }
-    const p = softmax(z, this.temperatures.all);
-    const order = [...p.keys()].filter((c) => Number.isFinite(z[c] as number)).sort((a, b) => (p[b] as number) - (p[a] as number));
-    const best = order[0];
+    const p = softmax(z, this.temperatures.all, this.scratch.p);
+    // Top 5 by selection (no full sort on the hot path).
+    const top: number[] = [];
+    for (let c = 0; c < C; c++) {
+      if (!Number.isFinite(z[c] as number)) continue;
+      if (top.length < 5) top.push(c);
+      else if ((p[c] as number) > (p[top[4] as number] as number)) top[4] = c;
+      else continue;
+      top.sort((a, b) => (p[b] as number) - (p[a] as number));
+    }
+    const best = top[0];
     if (best === undefined) throw new Error('none of the allowed labels is known to this model');
     return {
       label: this.labels[best] as string,
       confidence: p[best] as number,
-      ranking: order.slice(0, 5).map((c) => ({ label: this.labels[c] as string, probability: p[c] as number })),
+      ranking: top.map((c) => ({ label: this.labels[c] as string, probability: p[c] as number })),
       fromFeedback: false,
     };
   }
