@@ -143,6 +143,8 @@ describe('unexpected failures', () => {
         sendEvent: h.runtime.sendEvent.bind(h.runtime),
         queueTicketEvents: h.runtime.queueTicketEvents.bind(h.runtime),
         deliverTicketEvents: h.runtime.deliverTicketEvents.bind(h.runtime),
+        boss: h.runtime.boss,
+        now: () => h.runtime.now(),
         retry: async () => {
           throw new Error('connection to 10.0.0.7 failed: password authentication failed for user "flowdesk"');
         },

@@ -1,6 +1,7 @@
 // What the API needs from the rest of the server, typed structurally so the HTTP layer depends on the
 // runtime's behaviour, not on its class (tests and other processes can hand in any implementation).
 import type { TicketEventBatch } from '../runtime/ticket-events.ts';
+import type { SlaBoss } from '../sla/index.ts';
 import type { Kysely, Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database, Run } from '../db/types.ts';
@@ -20,6 +21,8 @@ export interface ApiRuntime {
   /** Ticket-event outbox (see runtime/ticket-events.ts). */
   queueTicketEvents(trx: Transaction<Database>, ticketId: string, names: readonly string[], exclude?: ReadonlySet<string>): Promise<TicketEventBatch | null>;
   deliverTicketEvents(batch: TicketEventBatch): Promise<void>;
+  readonly boss: SlaBoss;
+  now(): Date;
 }
 
 export interface ApiDeps {

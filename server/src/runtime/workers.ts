@@ -7,6 +7,7 @@ import type { Effect } from '@flowdesk/engine';
 import type { Runtime } from './runtime.ts';
 import { SLA_QUEUE, TICKET_EVENT_QUEUE, TIMER_QUEUE, WORK_QUEUE, tuningFromEnv, type RuntimeTuning } from './queues.ts';
 import { deliverTicketEvents, type TicketEventBatch } from './ticket-events.ts';
+import { slaAfterChange } from '../ticketing/sla-hooks.ts';
 import type { TimerJobData, WorkJobData } from './persist.ts';
 import { EffectError, applyTicketSteps, runHttpSteps } from './effects/action.ts';
 import { noAiProvider, type AiExecutor } from './effects/ai.ts';
@@ -95,7 +96,13 @@ async function handleWork(runtime: Runtime, job: Job<WorkJobData>, tuning: Runti
     await runtime.sendEvent(runId, resultEvent(outcome, { output }), {
       eventKey: key,
       refreshTicket: ticketSteps.length > 0,
-      beforePersist: ticketSteps.length > 0 ? (trx, run) => applyTicketSteps(trx, run.ticket_id, ticketSteps) : undefined,
+      beforePersist:
+        ticketSteps.length > 0
+          ? async (trx, run) => {
+              await applyTicketSteps(trx, run.ticket_id, ticketSteps);
+              if (run.ticket_id) await slaAfterChange(runtime, trx, run.ticket_id);
+            }
+          : undefined,
     });
   } catch (error) {
     if (!isLastAttempt(error)) throw error;

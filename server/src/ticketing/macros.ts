@@ -6,6 +6,7 @@ import type { Message } from '../db/tables/ticketing.ts';
 import type { Run, Ticket } from '../db/types.ts';
 import { invalidInput, notFound } from '../errors.ts';
 import { applyTicketActions, type TicketStep } from './actions.ts';
+import { slaAfterChange } from './sla-hooks.ts';
 import { changeEvents, insertMessage, notifyRuns } from './tickets.ts';
 import { renderTemplate, templateValues } from './template.ts';
 import type { TicketingContext } from './types.ts';
@@ -57,6 +58,7 @@ export async function applyMacro(ctx: TicketingContext, input: { ticketId: strin
     }
     const steps = assertMacroActions(macro.actions as unknown[]);
     const applied = await applyTicketActions(trx, ticket.id, steps, { authorType: 'agent', authorAgentId: input.authorAgentId });
+    await slaAfterChange(ctx.runtime, trx, ticket.id);
     const runs = applied.changed.length > 0 ? await ctx.runtime.startRunsForTicket(ticket.id, 'ticket.updated', trx) : [];
     const batch = await ctx.runtime.queueTicketEvents(trx, ticket.id, [...events, ...changeEvents(applied.changed)], new Set(runs.map((r) => r.id)));
     return { ticket: applied.ticket, message, changed: applied.changed, runs, batch };

@@ -9,10 +9,10 @@ import type { Customer, IdentityKind, Message } from '../db/tables/ticketing.ts'
 import { DEFAULT_ORGANISATION_ID } from '../db/tables/ticketing.ts';
 import type { Database, Run, Ticket } from '../db/types.ts';
 import { FlowdeskError, invalidInput, notFound, type ErrorDetail } from '../errors.ts';
-import { ticketFacts } from '../runtime/ticket-facts.ts';
 import { assertNoNul, prepareAttachments, type AttachmentInput, type PreparedAttachment } from './attachments.ts';
 import { resolveCustomer, survivorOf, type IdentityInput } from './customers.ts';
 import { assertFields, organisationFieldsSchema } from './fields.ts';
+import { slaAfterChange, slaForNewTicket } from './sla-hooks.ts';
 import type { Executor, TicketingContext } from './types.ts';
 
 export const PRIORITIES = ['low', 'normal', 'high', 'urgent'] as const;
@@ -149,6 +149,7 @@ export async function createTicket(ctx: TicketingContext, input: CreateTicketInp
       .returningAll()
       .executeTakeFirstOrThrow();
     const attachments = await insertAttachments(trx, organisationId, message.id, prepared);
+    await slaForNewTicket(ctx.runtime, trx, ticket.id);
     const runs = await ctx.runtime.startRunsForTicket(ticket.id, 'ticket.created', trx);
     return { ticket, message, attachments, customer, runs };
   });
@@ -257,6 +258,7 @@ export async function addMessage(ctx: TicketingContext, input: AddMessageInput):
   const prepared = prepareAttachments(input.attachments, '/attachments');
   const { events: _events, batch, ...result } = await ctx.db.transaction().execute(async (trx) => {
     const inserted = await insertMessage(trx, input, prepared);
+    await slaAfterChange(ctx.runtime, trx, inserted.ticket.id);
     return { ...inserted, batch: await ctx.runtime.queueTicketEvents(trx, inserted.ticket.id, inserted.events) };
   });
   await notifyRuns(ctx, batch);
@@ -376,6 +378,7 @@ export function changeEvents(changed: readonly string[]): string[] {
 export async function updateTicket(ctx: TicketingContext, ticketId: string, patch: TicketPatch): Promise<UpdateTicketResult> {
   const result = await ctx.db.transaction().execute(async (trx) => {
     const { ticket, changed } = await patchTicket(trx, ticketId, patch);
+    if (changed.length > 0) await slaAfterChange(ctx.runtime, trx, ticketId);
     const runs = changed.length > 0 ? await ctx.runtime.startRunsForTicket(ticketId, 'ticket.updated', trx) : [];
     const batch = await ctx.runtime.queueTicketEvents(trx, ticketId, changeEvents(changed), new Set(runs.map((r) => r.id)));
     return { ticket, changed, runs, batch };

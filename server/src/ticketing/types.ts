@@ -3,6 +3,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database, Run } from '../db/types.ts';
 import type { TicketEventBatch } from '../runtime/ticket-events.ts';
+import type { SlaBoss } from '../sla/index.ts';
 
 export type Executor = Kysely<Database> | Transaction<Database>;
 
@@ -13,6 +14,10 @@ export interface TicketingRuntime {
   queueTicketEvents(trx: Transaction<Database>, ticketId: string, names: readonly string[], exclude?: ReadonlySet<string>): Promise<TicketEventBatch | null>;
   /** Delivers a committed batch now (the outbox worker delivers it again if this never happens). */
   deliverTicketEvents(batch: TicketEventBatch): Promise<void>;
+  /** pg-boss, for SLA breach timers enqueued in the changing transaction. */
+  readonly boss: SlaBoss;
+  /** The runtime's clock (injected in tests). */
+  now(): Date;
 }
 
 export interface TicketingContext {
