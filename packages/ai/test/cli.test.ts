@@ -35,7 +35,7 @@ describe('flowdesk ai eval', () => {
   });
 
   it('sentiment lexicon-only and recommend with a KB', async () => {
-    const s = await run(['eval', '--task', 'sentiment', '--test', fixture('banking-mini-test.csv').replace('banking-mini-test', 'sentiment-mini')]);
+    const s = await run(['eval', '--task', 'sentiment', '--test', fixture('sentiment-mini.csv')]);
     expect(s.code).toBe(0);
     expect(s.out).toMatch(/lexicon only/);
     const r = await run(['eval', '--task', 'recommend', '--kb', fixture('kb.csv'), '--test', fixture('kb-queries.csv')]);
