@@ -59,7 +59,11 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option('-o, --out <file>', 'write the JSON to this file instead of stdout')
     .action(async (file: string, options: { out?: string }) => setExitCode(await exportXStateCommand(file, options)));
 
-  program.command('ai').description('offline AI: eval, train, predict (`flowdesk ai help`; see docs/ai.md)').helpOption(false).allowUnknownOption().allowExcessArguments().argument('[args...]').action(async (args: string[]) => setExitCode(await aiCli(args)));
+  program.command('ai').description('offline AI: eval, train, predict (`flowdesk ai help`; see docs/ai.md)').helpOption(false).allowUnknownOption().allowExcessArguments().argument('[args...]').action(async (args: string[]) => {
+    // `ai train --field ... --from-tickets|--csv` stores the model in the database; the rest is packages/ai's CLI.
+    const commands = await import('./ai/commands.ts');
+    setExitCode(commands.isDatabaseTrain(args) ? await commands.aiTrainCommand(args) : await aiCli(args));
+  });
 
   return program;
 }

@@ -17,6 +17,7 @@ import { ticketRoutes } from './routes/tickets.ts';
 import { webFormRoutes } from './routes/webform.ts';
 import { slaRoutes } from './routes/sla.ts';
 import { workflowRoutes } from './routes/workflows.ts';
+import { webhookRoutes } from './routes/webhooks.ts';
 import { ErrorResponseSchema } from './schemas.ts';
 
 export type { ApiDeps, ApiRuntime } from './deps.ts';
@@ -67,6 +68,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
         { name: 'macros', description: 'Canned replies with ticket actions' },
         { name: 'public', description: 'Unauthenticated, rate-limited web form intake' },
         { name: 'sla', description: 'Business-hours calendars, SLA policies and ticket SLAs' },
+        { name: 'webhooks', description: 'Signed inbound webhooks, outbound webhooks/chat notifications and their delivery log' },
         { name: 'health', description: 'Service health' },
       ],
       components: { schemas: { Error: ErrorResponseSchema, WorkflowDefinition: definitionComponent() } },
@@ -84,6 +86,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(macroRoutes, { prefix: '/api/macros', db: deps.db });
   await app.register(webFormRoutes, { prefix: '/api/public', db: deps.db, runtime: deps.runtime, logger: deps.logger, ...deps.webForm });
   await app.register(runRoutes, { prefix: '/api/runs', db: deps.db, runtime: deps.runtime });
+  await app.register(webhookRoutes, { prefix: '/api', db: deps.db, runtime: deps.runtime, logger: deps.logger, ...(deps as { webhooks?: import('./routes/webhooks.ts').WebhookRouteOptions }).webhooks });
   await app.register(slaRoutes, { prefix: '/api', db: deps.db, now: () => (deps.runtime as { now?: () => Date }).now?.() ?? new Date() });
 
   // Not readied here: the caller may still add plugins (static designer files); listen()/inject() boot it.

@@ -2,6 +2,7 @@
 // runtime's behaviour, not on its class (tests and other processes can hand in any implementation).
 import type { TicketEventBatch } from '../runtime/ticket-events.ts';
 import type { SlaBoss } from '../sla/index.ts';
+import type { WebhookBoss } from '../channels/webhooks/index.ts';
 import type { Kysely, Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database, Run } from '../db/types.ts';
@@ -21,7 +22,7 @@ export interface ApiRuntime {
   /** Ticket-event outbox (see runtime/ticket-events.ts). */
   queueTicketEvents(trx: Transaction<Database>, ticketId: string, names: readonly string[], exclude?: ReadonlySet<string>): Promise<TicketEventBatch | null>;
   deliverTicketEvents(batch: TicketEventBatch): Promise<void>;
-  readonly boss: SlaBoss;
+  readonly boss: SlaBoss & WebhookBoss;
   now(): Date;
 }
 

@@ -6,6 +6,7 @@ import { createDatabase } from '../db/database.ts';
 import { findRunningEmbeddedPostgres, startEmbeddedPostgres } from '../db/embedded.ts';
 import { migrateToLatest } from '../db/migrate.ts';
 import { loadDemo, type DemoWorkflow } from '../demo.ts';
+import { createAiExecutor } from '../ai/executor.ts';
 import { createLogger } from '../logger.ts';
 import { exitOnSignals, ShutdownStack } from './shutdown.ts';
 import { CliError } from './workflow-commands.ts';
@@ -70,19 +71,31 @@ export async function startCommand(options: { demo: boolean; port?: number; work
     stack.add('pg-boss', () => boss.stop({ graceful: true, timeout: 10_000 }));
     const runtime = new Runtime({ db: database.db, pool: database.pool, boss, logger });
     if (options.worker) {
-      const workers = await startWorkers(runtime);
+      const workers = await startWorkers(runtime, { ai: createAiExecutor({ db: database.db, logger }) });
       stack.add('workers', () => workers.stop());
     }
     const demo = options.demo ? await loadDemo(database.db, logger) : undefined;
+    if (options.demo) await (await import('../ai/demo.ts')).loadAiDemo(database.db, logger);
 
     const { buildApp } = await import('../api/app.ts');
     const app = await buildApp({ db: database.db, runtime, logger });
     await (await import('../api/designer-static.ts')).designerStatic(app);
+    const email = await import('../channels/email/index.ts');
+    const emailConfig = email.emailConfigFromEnv();
+    // Development (no FLOWDESK_SMTP_URL): outbound mail is captured and shown here instead of sent.
+    if (!emailConfig.smtpUrl) await app.register(email.devOutboxRoutes, { prefix: '/api/dev/outbox', db: database.db });
     stack.add('HTTP server', () => app.close());
     await app.listen({ port: options.port ?? config.port, host: config.host });
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : (options.port ?? config.port);
     process.stdout.write(banner({ host: config.host, port, postgres, demo, worker: options.worker }));
+    const smtpPort = email.smtpPortFromEnv(process.env, options.demo);
+    if (smtpPort !== undefined) {
+      const intake = await email.createSmtpIntake({ ctx: { db: database.db, runtime, logger }, host: process.env.FLOWDESK_SMTP_HOST || '127.0.0.1', port: smtpPort, email: emailConfig });
+      stack.add('SMTP intake', () => intake.close());
+      logger.info({ host: intake.host, port: intake.port }, 'inbound email (SMTP) listening');
+      process.stdout.write(`  Inbound email (SMTP): smtp://${intake.host}:${intake.port}  outbound: ${emailConfig.smtpUrl ? 'FLOWDESK_SMTP_URL' : `captured at /api/dev/outbox`}\n\n`);
+    }
   } catch (err) {
     await stack.run();
     throw err;
@@ -96,7 +109,7 @@ export async function workerCommand(options: { concurrency?: number }): Promise<
     const boss = await createBoss(postgres.connectionString, logger);
     stack.add('pg-boss', () => boss.stop({ graceful: true, timeout: 10_000 }));
     const runtime = new Runtime({ db: database.db, pool: database.pool, boss, logger });
-    const workers = await startWorkers(runtime, options.concurrency !== undefined ? { concurrency: options.concurrency } : {});
+    const workers = await startWorkers(runtime, { ai: createAiExecutor({ db: database.db, logger }), ...(options.concurrency !== undefined && { concurrency: options.concurrency }) });
     stack.add('workers', () => workers.stop());
     logger.info({ database: postgres.description }, 'worker running; SIGTERM or Ctrl-C stops it after the current jobs');
   } catch (err) {
@@ -122,7 +135,7 @@ function banner(info: { host: string; port: number; postgres: Postgres; demo: De
     `  Database:             ${info.postgres.description}`,
     `  Workers:              ${info.worker ? 'in this process' : 'not in this process (run `flowdesk worker`)'}`,
   ];
-  if (info.demo) lines.push(`  Demo workflow:        escalating-approval v${info.demo.version} (published)`);
+  if (info.demo) lines.push(`  Demo workflow:        escalating-approval v${info.demo.version} (published)`, '  AI demo workflow:     ai-triage (sentiment, classify, recommend, draft, assign)');
   lines.push(
     '',
     '  Try:',

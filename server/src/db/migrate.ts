@@ -7,6 +7,9 @@ import * as m0001 from './migrations/0001_foundation.ts';
 import * as m0002 from './migrations/0002_ticketing.ts';
 import * as m0003 from './migrations/0003_ticketing_more.ts';
 import * as m0004 from './migrations/0004_sla.ts';
+import * as m0005 from './migrations/0005_email.ts';
+import * as m0006 from './migrations/0006_webhooks.ts';
+import * as m0007 from './migrations/0007_ai.ts';
 
 /** In order. Names are stored in kysely_migration: never rename one that has shipped. */
 export const migrations: Record<string, Migration> = {
@@ -14,6 +17,9 @@ export const migrations: Record<string, Migration> = {
   '0002_ticketing': m0002,
   '0003_ticketing_more': m0003,
   '0004_sla': m0004,
+  '0005_email': m0005,
+  '0006_webhooks': m0006,
+  '0007_ai': m0007,
 };
 
 export class MigrationError extends Error {

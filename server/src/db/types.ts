@@ -3,6 +3,9 @@ import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
 import type { Computed, Json, JsonWithDefault, NullableTimestamp, Timestamp } from './column-types.ts';
 import type { TicketingTables } from './tables/ticketing.ts';
 import type { SlaTables } from './tables/sla.ts';
+import type { EmailTables } from './tables/email.ts';
+import type { WebhookTables } from './tables/webhooks.ts';
+import type { AiTables } from './tables/ai.ts';
 
 export interface WorkflowsTable {
   id: Generated<string>;
@@ -96,7 +99,7 @@ export interface TasksTable {
 }
 
 /** Every table; each migration's tables live in their own file under tables/ and are joined here. */
-export interface Database extends TicketingTables, SlaTables {
+export interface Database extends TicketingTables, SlaTables, AiTables, WebhookTables, EmailTables {
   workflows: WorkflowsTable;
   workflow_versions: WorkflowVersionsTable;
   tickets: TicketsTable;

@@ -10,6 +10,14 @@ export const TIMER_QUEUE = 'flowdesk.timer';
 export const SLA_QUEUE = 'flowdesk.sla';
 /** Outbox of ticket events for a ticket's runs (see ticket-events.ts). */
 export const TICKET_EVENT_QUEUE = 'flowdesk.ticket-events';
+/** Outbound email (server/src/channels/email/outbound.ts): one job per outbound_emails row. */
+export const EMAIL_OUTBOUND_QUEUE = 'flowdesk.email-outbound';
+/** Retries after the first send attempt (backoff capped at 5 min); the last one marks the row failed. */
+export const EMAIL_RETRY_LIMIT = 8;
+/** Outbound webhook deliveries (server/src/channels/webhooks): one job per delivery-log row. */
+export const WEBHOOK_QUEUE = 'flowdesk.webhooks';
+/** Retries after the first attempt (backoff 1 s, 2 s, 4 s ... capped at 5 min: about 16 minutes in all). */
+export const WEBHOOK_RETRY_LIMIT = Number(process.env.FLOWDESK_WEBHOOK_RETRY_LIMIT ?? 8);
 
 export interface RuntimeTuning {
   /** Attempts after the first before a failing effect answers with the `error` outcome. */
@@ -71,6 +79,20 @@ function queueOptions(tuning: RuntimeTuning): Record<string, Omit<Queue, 'name'>
       retryBackoff: true,
       retryDelayMax: 60,
       expireInSeconds: tuning.effectExpireSeconds,
+    },
+    [EMAIL_OUTBOUND_QUEUE]: {
+      retryLimit: EMAIL_RETRY_LIMIT,
+      retryDelay: 2,
+      retryBackoff: true,
+      retryDelayMax: 300,
+      expireInSeconds: 120,
+    },
+    [WEBHOOK_QUEUE]: {
+      retryLimit: WEBHOOK_RETRY_LIMIT,
+      retryDelay: 1,
+      retryBackoff: true,
+      retryDelayMax: 300,
+      expireInSeconds: 60,
     },
   };
 }

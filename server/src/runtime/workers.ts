@@ -10,15 +10,22 @@ import { deliverTicketEvents, type TicketEventBatch } from './ticket-events.ts';
 import { slaAfterChange } from '../ticketing/sla-hooks.ts';
 import type { TimerJobData, WorkJobData } from './persist.ts';
 import { EffectError, applyTicketSteps, runHttpSteps } from './effects/action.ts';
-import { noAiProvider, type AiExecutor } from './effects/ai.ts';
+import { noAiProvider, type AiExecutor, type AiResult } from './effects/ai.ts';
 import { handleSlaTimer } from '../sla/worker.ts';
 import type { SlaJobData } from '../sla/service.ts';
+import { EMAIL_OUTBOUND_QUEUE, EMAIL_RETRY_LIMIT } from './queues.ts';
+import { handleOutboundJob, startDispatcher, type OutboundJobData } from '../channels/email/outbound.ts';
+import { emailConfigFromEnv, type EmailConfig } from '../channels/email/config.ts';
+import { WEBHOOK_QUEUE, WEBHOOK_RETRY_LIMIT } from './queues.ts';
+import { deliverWebhook, type WebhookJobData } from '../channels/webhooks/outbound.ts';
 
 export interface WorkerOptions {
   /** Parallel fetch loops per queue in this process. */
   concurrency?: number;
   tuning?: RuntimeTuning;
   ai?: AiExecutor;
+  /** Outbound email settings; default emailConfigFromEnv() (no FLOWDESK_SMTP_URL: local capture). */
+  email?: EmailConfig;
 }
 
 export interface Workers {
@@ -58,13 +65,20 @@ export async function startWorkers(runtime: Runtime, options: WorkerOptions = {}
   // Usually already delivered right after commit; this catches a process that died before it could.
   await runtime.boss.work<TicketEventBatch>(TICKET_EVENT_QUEUE, common, settleEach((job) => deliverTicketEvents(runtime, job.data)));
   await runtime.boss.work<SlaJobData>(SLA_QUEUE, common, settleEach(async (job) => void (await handleSlaTimer(runtime, job.data))));
+  const emailDeps = { db: runtime.db, boss: runtime.boss, logger: log, email: options.email ?? emailConfigFromEnv() };
+  await runtime.boss.work<OutboundJobData>(EMAIL_OUTBOUND_QUEUE, common, settleEach((job) => handleOutboundJob(emailDeps, job, EMAIL_RETRY_LIMIT)));
+  const emailDispatcher = startDispatcher(emailDeps, tuning.pollingIntervalSeconds * 1000);
+  await runtime.boss.work<WebhookJobData>(WEBHOOK_QUEUE, common, settleEach(async (job) => void (await deliverWebhook(runtime.db, job.data.deliveryId, { lastAttempt: job.retryCount >= WEBHOOK_RETRY_LIMIT }))));
   log.info({ concurrency: common.localConcurrency }, 'workers started');
   return {
     async stop() {
+      await emailDispatcher.stop();
+      await runtime.boss.offWork(EMAIL_OUTBOUND_QUEUE);
       await runtime.boss.offWork(WORK_QUEUE);
       await runtime.boss.offWork(TIMER_QUEUE);
       await runtime.boss.offWork(SLA_QUEUE);
       await runtime.boss.offWork(TICKET_EVENT_QUEUE);
+      await runtime.boss.offWork(WEBHOOK_QUEUE);
     },
   };
 }
@@ -91,8 +105,8 @@ async function handleWork(runtime: Runtime, job: Job<WorkJobData>, tuning: Runti
   });
 
   try {
-    const { outcome, output } = await execute(effect, key, tuning, ai);
-    const ticketSteps = effect.type === 'action.execute' ? effect.steps.filter((s) => s.type !== 'http') : [];
+    const { outcome, output, ticketSteps: aiSteps } = await execute(effect, key, tuning, ai, runId);
+    const ticketSteps = effect.type === 'action.execute' ? effect.steps.filter((s) => s.type !== 'http') : (aiSteps ?? []);
     await runtime.sendEvent(runId, resultEvent(outcome, { output }), {
       eventKey: key,
       refreshTicket: ticketSteps.length > 0,
@@ -112,14 +126,14 @@ async function handleWork(runtime: Runtime, job: Job<WorkJobData>, tuning: Runti
   }
 }
 
-async function execute(effect: Effect, key: string, tuning: RuntimeTuning, ai: AiExecutor): Promise<{ outcome: string; output: unknown }> {
+async function execute(effect: Effect, key: string, tuning: RuntimeTuning, ai: AiExecutor, runId: string): Promise<AiResult> {
   switch (effect.type) {
     case 'action.execute': {
       const http = await runHttpSteps(effect.steps, key, tuning.effectTimeoutMs);
       return { outcome: 'done', output: http.length > 0 ? { http } : {} };
     }
     case 'ai.run':
-      return ai(effect, AbortSignal.timeout(tuning.effectTimeoutMs));
+      return ai(effect, AbortSignal.timeout(tuning.effectTimeoutMs), { runId });
     default:
       throw new EffectError(`effect type ${effect.type} is not executed by workers`, true);
   }

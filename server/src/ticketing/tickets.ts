@@ -13,6 +13,7 @@ import { assertNoNul, prepareAttachments, type AttachmentInput, type PreparedAtt
 import { resolveCustomer, survivorOf, type IdentityInput } from './customers.ts';
 import { assertFields, organisationFieldsSchema } from './fields.ts';
 import { slaAfterChange, slaForNewTicket } from './sla-hooks.ts';
+import { queueWebhookEvent } from '../channels/webhooks/index.ts';
 import type { Executor, TicketingContext } from './types.ts';
 
 export const PRIORITIES = ['low', 'normal', 'high', 'urgent'] as const;
@@ -151,6 +152,7 @@ export async function createTicket(ctx: TicketingContext, input: CreateTicketInp
     const attachments = await insertAttachments(trx, organisationId, message.id, prepared);
     await slaForNewTicket(ctx.runtime, trx, ticket.id);
     const runs = await ctx.runtime.startRunsForTicket(ticket.id, 'ticket.created', trx);
+    await queueWebhookEvent(trx, ctx.runtime.boss, { event: 'ticket.created', ticketId: ticket.id, organisationId });
     return { ticket, message, attachments, customer, runs };
   });
   ctx.logger.info({ ticketId: result.ticket.id, number: result.ticket.number, channel, runs: result.runs.length }, 'ticket created');
@@ -259,6 +261,7 @@ export async function addMessage(ctx: TicketingContext, input: AddMessageInput):
   const { events: _events, batch, ...result } = await ctx.db.transaction().execute(async (trx) => {
     const inserted = await insertMessage(trx, input, prepared);
     await slaAfterChange(ctx.runtime, trx, inserted.ticket.id);
+    await queueWebhookEvent(trx, ctx.runtime.boss, { event: 'message.created', ticketId: inserted.ticket.id, messageId: inserted.message.id, organisationId: inserted.ticket.organisation_id });
     return { ...inserted, batch: await ctx.runtime.queueTicketEvents(trx, inserted.ticket.id, inserted.events) };
   });
   await notifyRuns(ctx, batch);
@@ -378,7 +381,10 @@ export function changeEvents(changed: readonly string[]): string[] {
 export async function updateTicket(ctx: TicketingContext, ticketId: string, patch: TicketPatch): Promise<UpdateTicketResult> {
   const result = await ctx.db.transaction().execute(async (trx) => {
     const { ticket, changed } = await patchTicket(trx, ticketId, patch);
-    if (changed.length > 0) await slaAfterChange(ctx.runtime, trx, ticketId);
+    if (changed.length > 0) {
+      await slaAfterChange(ctx.runtime, trx, ticketId);
+      await queueWebhookEvent(trx, ctx.runtime.boss, { event: 'ticket.updated', ticketId, changed, organisationId: ticket.organisation_id });
+    }
     const runs = changed.length > 0 ? await ctx.runtime.startRunsForTicket(ticketId, 'ticket.updated', trx) : [];
     const batch = await ctx.runtime.queueTicketEvents(trx, ticketId, changeEvents(changed), new Set(runs.map((r) => r.id)));
     return { ticket, changed, runs, batch };

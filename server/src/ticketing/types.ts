@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { Database, Run } from '../db/types.ts';
 import type { TicketEventBatch } from '../runtime/ticket-events.ts';
 import type { SlaBoss } from '../sla/index.ts';
+import type { WebhookBoss } from '../channels/webhooks/index.ts';
 
 export type Executor = Kysely<Database> | Transaction<Database>;
 
@@ -15,7 +16,7 @@ export interface TicketingRuntime {
   /** Delivers a committed batch now (the outbox worker delivers it again if this never happens). */
   deliverTicketEvents(batch: TicketEventBatch): Promise<void>;
   /** pg-boss, for SLA breach timers enqueued in the changing transaction. */
-  readonly boss: SlaBoss;
+  readonly boss: SlaBoss & WebhookBoss;
   /** The runtime's clock (injected in tests). */
   now(): Date;
 }

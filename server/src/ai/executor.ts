@@ -1,0 +1,249 @@
+// The server side of the AI nodes: for an `ai.run` effect, load the run's ticket (subject, latest
+// customer message, language), the organisation's trained models, published knowledge base and agents,
+// run the task through packages/ai (runAiTask + LocalProvider) and map the result onto the node's
+// outcome. The whole AiResult (output, confidence, explanation, provider, latency) is the node's output,
+// so the run history shows why the node went where it went. Ticket changes a confident result implies
+// (the predicted field, the chosen assignee, the draft as an internal note or, with autoSend, a reply)
+// go back as ticketSteps, applied by the worker in the same transaction as the result.
+import type { Kysely } from 'kysely';
+import { sql } from 'kysely';
+import type { Logger } from 'pino';
+import {
+  KnowledgeBase,
+  LocalProvider,
+  ProviderRegistry,
+  SentimentAnalyzer,
+  runAiTask,
+  type AgentProfile,
+  type AiTicketInput,
+  type RecommendedArticle,
+} from '@flowdesk/ai';
+import type { AiTaskEffect } from '@flowdesk/engine';
+import type { ActionStep } from '@flowdesk/schema';
+import type { Database } from '../db/types.ts';
+import { EffectError } from '../runtime/effects/action.ts';
+import type { AiExecutor, AiResult, AiRunContext } from '../runtime/effects/ai.ts';
+import { ALWAYS_OPEN, isOpen } from '../sla/business-hours.ts';
+import { calendarOf, calendarSelection } from '../sla/service.ts';
+import { ModelStore } from './models.ts';
+
+export interface AiExecutorOptions {
+  db: Kysely<Database>;
+  logger: Logger;
+  /** Clock for agent availability (business hours); tests pin it. */
+  now?: () => Date;
+}
+
+const CLOSED_STATUSES = ['resolved', 'closed', 'cancelled'];
+
+export function trainCommandHint(field: string): string {
+  return `flowdesk ai train --field ${field} --from-tickets`;
+}
+
+interface TicketFacts {
+  id: string;
+  organisationId: string;
+  subject: string;
+  text: string;
+  language: string | undefined;
+  customerName: string | undefined;
+  fields: Record<string, unknown>;
+  results: Record<string, unknown>;
+}
+
+export function createAiExecutor(options: AiExecutorOptions): AiExecutor {
+  const { db } = options;
+  const log = options.logger.child({ component: 'ai' });
+  const now = options.now ?? (() => new Date());
+  const models = new ModelStore(db);
+  const kbCache = new Map<string, { stamp: string; kb: KnowledgeBase }>();
+
+  async function knowledgeBase(organisationId: string): Promise<KnowledgeBase> {
+    const head = await db
+      .selectFrom('kb_articles')
+      .select([sql<string>`count(*)::text || ':' || coalesce(max(updated_at)::text, '')`.as('stamp')])
+      .where('organisation_id', '=', organisationId)
+      .where('status', '=', 'published')
+      .executeTakeFirstOrThrow();
+    const cached = kbCache.get(organisationId);
+    if (cached?.stamp === head.stamp) return cached.kb;
+    const rows = await db
+      .selectFrom('kb_articles')
+      .select(['id', 'title', 'body_markdown', 'language'])
+      .where('organisation_id', '=', organisationId)
+      .where('status', '=', 'published')
+      .orderBy('id')
+      .execute();
+    const kb = new KnowledgeBase(rows.map((r) => ({ id: r.id, title: r.title, body: r.body_markdown, language: r.language })));
+    kbCache.set(organisationId, { stamp: head.stamp, kb });
+    return kb;
+  }
+
+  async function loadTicket(runId: string): Promise<TicketFacts> {
+    const run = await db.selectFrom('runs').select(['ticket_id', 'snapshot']).where('id', '=', runId).executeTakeFirst();
+    if (!run) throw new EffectError(`run ${runId} does not exist`, true);
+    if (!run.ticket_id) throw new EffectError('AI nodes need a ticket: this run was started without one', true);
+    const ticket = await db
+      .selectFrom('tickets')
+      .select(['id', 'organisation_id', 'subject', 'body', 'fields', 'customer_facts'])
+      .where('id', '=', run.ticket_id)
+      .executeTakeFirst();
+    if (!ticket) throw new EffectError(`ticket ${run.ticket_id} of this run no longer exists`, true);
+    const latest = await db
+      .selectFrom('messages')
+      .select('body_text')
+      .where('ticket_id', '=', ticket.id)
+      .where('author_type', '=', 'customer')
+      .orderBy('created_at', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    const snapshot = run.snapshot as { context?: { results?: Record<string, unknown> } } | null;
+    return {
+      id: ticket.id,
+      organisationId: ticket.organisation_id,
+      subject: ticket.subject,
+      text: latest?.body_text?.trim() ? latest.body_text : ticket.body,
+      language: ticket.customer_facts?.language ?? undefined,
+      customerName: ticket.customer_facts?.name ?? undefined,
+      fields: ticket.fields ?? {},
+      results: snapshot?.context?.results ?? {},
+    };
+  }
+
+  /** Active agents (of `team` when given) with their open load, availability now and history on `category`. */
+  async function agentProfiles(organisationId: string, team: string | null, category: string | null): Promise<AgentProfile[]> {
+    let query = db.selectFrom('agents').select(['agents.id', 'agents.name', 'agents.skills', 'agents.capacity', 'agents.calendar_id']).where('agents.organisation_id', '=', organisationId).where('agents.active', '=', true);
+    if (team) query = query.innerJoin('team_members', 'team_members.agent_id', 'agents.id').where('team_members.team_id', '=', team);
+    const agents = await query.orderBy('agents.id').execute();
+    if (agents.length === 0) return [];
+    const ids = agents.map((a) => a.id);
+    const load = await db
+      .selectFrom('tickets')
+      .select(['assignee_agent_id', sql<string>`count(*)::text`.as('n')])
+      .where('assignee_agent_id', 'in', ids)
+      .where('status', 'not in', CLOSED_STATUSES)
+      .groupBy('assignee_agent_id')
+      .execute();
+    const openBy = new Map(load.map((r) => [r.assignee_agent_id, Number(r.n)]));
+    const history = category
+      ? await db
+          .selectFrom('tickets')
+          .select([
+            'assignee_agent_id',
+            sql<string>`count(*)::text`.as('total'),
+            sql<string>`count(resolved_at)::text`.as('resolved'),
+            sql<string | null>`(avg(extract(epoch from resolved_at - created_at)) / 3600)::text`.as('hours'),
+          ])
+          .where('assignee_agent_id', 'in', ids)
+          .where(sql`fields ->> 'category'`, '=', category)
+          .groupBy('assignee_agent_id')
+          .execute()
+      : [];
+    const historyBy = new Map(history.map((h) => [h.assignee_agent_id, h]));
+    const calendarIds = [...new Set(agents.map((a) => a.calendar_id).filter((c): c is string => c !== null))];
+    const calendars = calendarIds.length ? await db.selectFrom('calendars').select(calendarSelection()).where('id', 'in', calendarIds).execute() : [];
+    const calendarBy = new Map(calendars.map((c) => [c.id, calendarOf(c)]));
+    const at = now();
+    return agents.map((a) => {
+      const h = historyBy.get(a.id);
+      return {
+        id: a.id,
+        name: a.name,
+        skills: a.skills,
+        capacity: a.capacity,
+        openTickets: openBy.get(a.id) ?? 0,
+        available: isOpen(a.calendar_id ? (calendarBy.get(a.calendar_id) ?? ALWAYS_OPEN) : ALWAYS_OPEN, at),
+        ...(h && category && { history: { [category]: { total: Number(h.total), resolved: Number(h.resolved), avgHours: h.hours === null ? 0 : Number(h.hours) } } }),
+      };
+    });
+  }
+
+  return async function executeAi(effect: AiTaskEffect, signal: AbortSignal, context: AiRunContext): Promise<AiResult> {
+    const ticket = await loadTicket(context.runId);
+    const params = effect.params ?? {};
+    const org = ticket.organisationId;
+    const provider = new LocalProvider();
+    const input: AiTicketInput = { text: ticket.text, subject: ticket.subject, language: ticket.language, customerName: ticket.customerName };
+    const field = typeof params.field === 'string' && params.field ? params.field : 'category';
+
+    switch (effect.task) {
+      case 'classify': {
+        const stored = await models.latest(org, 'classify', field);
+        if (!stored) throw new EffectError(`no trained model for field ${field}: run \`${trainCommandHint(field)}\` (or --csv file.csv) first`, true);
+        provider.setClassifier(field, stored.model);
+        break;
+      }
+      case 'sentiment': {
+        const stored = await models.latest(org, 'sentiment', '');
+        if (stored) provider.setSentiment(new SentimentAnalyzer(stored.model));
+        break;
+      }
+      case 'recommend':
+        provider.setKnowledgeBase(await knowledgeBase(org));
+        break;
+      case 'draft': {
+        const articles = latestArticles(ticket.results);
+        if (articles) input.articles = articles;
+        else provider.setKnowledgeBase(await knowledgeBase(org));
+        break;
+      }
+      case 'assign': {
+        const category = stringOr(ticket.fields.category) ?? predictedLabel(ticket.results, 'category');
+        const scope = typeof params.team === 'string' ? params.team : '';
+        input.category = category;
+        input.agents = await agentProfiles(org, scope || null, category);
+        const cursor = await db.selectFrom('ai_assign_cursors').select('last_agent_id').where('organisation_id', '=', org).where('scope', '=', scope).executeTakeFirst();
+        input.cursor = cursor?.last_agent_id ?? null;
+        break;
+      }
+    }
+
+    const registry = new ProviderRegistry().register(provider, { default: true });
+    if (typeof params.provider === 'string' && params.provider && params.provider !== 'local') {
+      throw new EffectError(`AI provider "${params.provider}" is not configured on this server (available: local)`, true);
+    }
+    const result = await runAiTask(registry, { task: effect.task, params }, input, signal);
+    const ticketSteps: ActionStep[] = [];
+    const out = result.output.output as Record<string, unknown>;
+    if (effect.task === 'classify' && result.outcome === 'done') ticketSteps.push({ type: 'setFields', fields: { [field]: out.label } });
+    if (effect.task === 'assign' && result.outcome === 'assigned' && typeof out.agentId === 'string') {
+      ticketSteps.push({ type: 'assign', agentId: out.agentId });
+      const scope = typeof params.team === 'string' ? params.team : '';
+      await db
+        .insertInto('ai_assign_cursors')
+        .values({ organisation_id: org, scope, last_agent_id: out.agentId })
+        .onConflict((oc) => oc.columns(['organisation_id', 'scope']).doUpdateSet({ last_agent_id: out.agentId as string, updated_at: sql`now()` }))
+        .execute();
+    }
+    if (effect.task === 'draft' && result.outcome === 'drafted' && typeof out.body === 'string') {
+      ticketSteps.push({ type: 'reply', body: out.body, visibility: result.output.send ? 'public' : 'internal' });
+    }
+    log.debug({ runId: context.runId, nodeId: effect.nodeId, task: effect.task, outcome: result.outcome, confidence: result.output.confidence }, 'AI task done');
+    return { outcome: result.outcome, output: result.output, ...(ticketSteps.length > 0 && { ticketSteps }) };
+  };
+}
+
+function stringOr(value: unknown): string | null {
+  return typeof value === 'string' && value.trim() !== '' ? value : null;
+}
+
+function isAiOutput(value: unknown): value is { output: Record<string, unknown>; provider: string } {
+  return typeof value === 'object' && value !== null && typeof (value as { provider?: unknown }).provider === 'string' && typeof (value as { output?: unknown }).output === 'object';
+}
+
+/** Articles of the run's recommend node (the latest one recorded), if the run had one. */
+function latestArticles(results: Record<string, unknown>): RecommendedArticle[] | null {
+  let found: RecommendedArticle[] | null = null;
+  for (const value of Object.values(results)) {
+    if (isAiOutput(value) && Array.isArray(value.output.articles)) found = value.output.articles as RecommendedArticle[];
+  }
+  return found;
+}
+
+function predictedLabel(results: Record<string, unknown>, field: string): string | null {
+  let found: string | null = null;
+  for (const value of Object.values(results)) {
+    if (isAiOutput(value) && value.output.field === field && typeof value.output.label === 'string') found = value.output.label;
+  }
+  return found;
+}
