@@ -61,9 +61,8 @@ describe('outbound webhooks', () => {
   it('retries a failing endpoint with backoff until it succeeds; the log shows it; the receiver verifies the signature', async () => {
     const ep = await endpoint('/generic', 'generic');
     plan.set('/generic', [500, 503]);
+    // Creating the ticket through the API queues the ticket.created delivery in the same transaction.
     const ticket = await newTicket('Printer on fire');
-    const [deliveryId] = await emit('ticket.created', ticket.id);
-    expect(deliveryId).toEqual(expect.any(String));
     const log = await waitFor(
       'delivered',
       async () => {
@@ -73,7 +72,8 @@ describe('outbound webhooks', () => {
       30_000,
     );
     expect(log).toHaveLength(1);
-    expect(log[0]).toMatchObject({ id: deliveryId, event: 'ticket.created', status: 'delivered', attempts: 3, lastStatus: 200, lastError: null });
+    const deliveryId = log[0].id as string;
+    expect(log[0]).toMatchObject({ event: 'ticket.created', status: 'delivered', attempts: 3, lastStatus: 200, lastError: null });
     const hits = received.filter((r) => r.path === '/generic');
     expect(hits).toHaveLength(3);
     for (const hit of hits) {

