@@ -54,17 +54,16 @@ export async function startHarness(label: string, options: { workers?: boolean }
   };
 }
 
-/** Row counts of every table we own plus pg-boss's jobs: "nothing half-written" means these do not move. */
-export async function tableCounts(h: Harness): Promise<Record<string, number>> {
-  const result = await sql<{ name: string; count: string }>`
-    select 'workflows' as name, count(*)::text as count from workflows
-    union all select 'workflow_versions', count(*)::text from workflow_versions
-    union all select 'tickets', count(*)::text from tickets
-    union all select 'runs', count(*)::text from runs
-    union all select 'run_history', count(*)::text from run_history
-    union all select 'tasks', count(*)::text from tasks
-    union all select 'pgboss.job', count(*)::text from pgboss.job`.execute(h.tdb.db);
+/** Row counts of the given tables ("schema.table" allowed); names come from test code, never from input. */
+export async function rowCounts(db: Harness['tdb']['db'], tables: readonly string[]): Promise<Record<string, number>> {
+  const selects = tables.map((t) => sql<{ name: string; count: string }>`select ${t} as name, count(*)::text as count from ${sql.table(t)}`);
+  const result = await sql<{ name: string; count: string }>`${sql.join(selects, sql` union all `)}`.execute(db);
   return Object.fromEntries(result.rows.map((r) => [r.name, Number(r.count)]));
+}
+
+/** Row counts of the foundation tables plus pg-boss's jobs: "nothing half-written" means these do not move. */
+export function tableCounts(h: Harness): Promise<Record<string, number>> {
+  return rowCounts(h.tdb.db, ['workflows', 'workflow_versions', 'tickets', 'runs', 'run_history', 'tasks', 'pgboss.job']);
 }
 
 export function json<T = any>(res: LightMyRequestResponse): T {

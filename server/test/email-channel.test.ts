@@ -13,7 +13,7 @@ import type { WorkflowDefinition } from '@flowdesk/schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSmtpIntake, devOutboxRoutes, intakeMessage, SmtpReject, type SmtpIntake } from '../src/channels/email/index.ts';
 import { buildApp } from '../src/api/app.ts';
-import { json, logger, publishViaApi, startHarness, type Harness } from './api-harness.ts';
+import { json, logger, publishViaApi, startHarness, type Harness, rowCounts } from './api-harness.ts';
 import { waitFor } from './wait-for.ts';
 
 let h: Harness;
@@ -88,15 +88,7 @@ async function send(mail: SendMailOptions): Promise<{ ok: true; response: string
 
 const sendRaw = (raw: string | Buffer, from = 'x@example.com') => send({ envelope: { from, to: OUR }, raw });
 
-async function counts(): Promise<Record<string, number>> {
-  const { rows } = await sql<{ name: string; count: string }>`
-    select 'tickets' as name, count(*)::text as count from tickets
-    union all select 'messages', count(*)::text from messages
-    union all select 'attachments', count(*)::text from attachments
-    union all select 'customers', count(*)::text from customers
-    union all select 'outbound_emails', count(*)::text from outbound_emails`.execute(h.tdb.db);
-  return Object.fromEntries(rows.map((r) => [r.name, Number(r.count)]));
-}
+const counts = () => rowCounts(h.tdb.db, ['tickets', 'messages', 'attachments', 'customers', 'outbound_emails']);
 
 /** Waits until every email ticket has its workflow answer and the outbox is drained (counts stop moving). */
 const settle = () =>

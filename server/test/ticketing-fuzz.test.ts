@@ -2,10 +2,9 @@
 // never produce a 5xx, and rows appear only when the answer is 201.
 import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
-import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/api/app.ts';
-import { logger, startHarness, type Harness } from './api-harness.ts';
+import { logger, startHarness, type Harness, rowCounts } from './api-harness.ts';
 
 let h: Harness;
 let app: FastifyInstance;
@@ -20,15 +19,7 @@ afterAll(async () => {
   await h?.close();
 });
 
-async function counts(): Promise<Record<string, number>> {
-  const { rows } = await sql<{ name: string; count: string }>`
-    select 'tickets' as name, count(*)::text as count from tickets
-    union all select 'messages', count(*)::text from messages
-    union all select 'attachments', count(*)::text from attachments
-    union all select 'customers', count(*)::text from customers
-    union all select 'customer_identities', count(*)::text from customer_identities`.execute(h.tdb.db);
-  return Object.fromEntries(rows.map((r) => [r.name, Number(r.count)]));
-}
+const counts = () => rowCounts(h.tdb.db, ['tickets', 'messages', 'attachments', 'customers', 'customer_identities']);
 
 /** Mostly absent, so that a good share of the bodies is valid and the write path is exercised too. */
 const maybe = <T>(arb: fc.Arbitrary<T>) => fc.oneof({ arbitrary: fc.constant(undefined), weight: 4 }, { arbitrary: arb, weight: 1 });

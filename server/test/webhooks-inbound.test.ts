@@ -3,11 +3,10 @@
 // are refused with nothing written. A fast-check fuzz of the endpoint: never a 5xx, no rows unless 2xx.
 import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
-import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/api/app.ts';
 import { signatureHeader } from '../src/channels/webhooks/index.ts';
-import { json, logger, startHarness, type Harness } from './api-harness.ts';
+import { json, logger, startHarness, type Harness, rowCounts } from './api-harness.ts';
 
 let h: Harness;
 let app: FastifyInstance;
@@ -31,17 +30,7 @@ afterAll(async () => {
   await h?.close();
 });
 
-async function counts(): Promise<Record<string, number>> {
-  const { rows } = await sql<{ name: string; count: string }>`
-    select 'tickets' as name, count(*)::text as count from tickets
-    union all select 'messages', count(*)::text from messages
-    union all select 'customers', count(*)::text from customers
-    union all select 'customer_identities', count(*)::text from customer_identities
-    union all select 'webhook_receipts', count(*)::text from webhook_receipts
-    union all select 'webhook_ticket_refs', count(*)::text from webhook_ticket_refs
-    union all select 'pgboss.job', count(*)::text from pgboss.job`.execute(h.tdb.db);
-  return Object.fromEntries(rows.map((r) => [r.name, Number(r.count)]));
-}
+const counts = () => rowCounts(h.tdb.db, ['tickets', 'messages', 'customers', 'customer_identities', 'webhook_receipts', 'webhook_ticket_refs', 'pgboss.job']);
 
 function send(source: { id: string; secret: string }, payload: unknown, opts: { t?: number; delivery?: string | null; signature?: string | null; raw?: string } = {}) {
   const raw = opts.raw ?? JSON.stringify(payload);
