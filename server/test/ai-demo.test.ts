@@ -1,39 +1,23 @@
 // `flowdesk start --demo`'s AI part: loadAiDemo publishes ai-triage, a small KB, two agents and a model
 // trained from the packages/ai fixture, idempotently; a ticket then runs through all five AI nodes.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { buildApp } from '../src/api/app.ts';
 import { loadAiDemo } from '../src/ai/demo.ts';
-import { createAiExecutor } from '../src/ai/executor.ts';
-import { createDatabase } from '../src/db/database.ts';
-import { createBoss, Runtime, startWorkers, type Workers } from '../src/runtime/index.ts';
-import { createTestDatabase, type TestDatabase } from '../src/testing/index.ts';
-import { json, logger, tuning } from './api-harness.ts';
+import type { TestDatabase } from '../src/testing/index.ts';
+import { json, logger, startHarness, type Harness } from './api-harness.ts';
 import { waitFor } from './wait-for.ts';
 import type { FastifyInstance } from 'fastify';
-import type { PgBoss } from 'pg-boss';
 
+let h: Harness;
 let tdb: TestDatabase;
-let boss: PgBoss;
 let app: FastifyInstance;
-let workers: Workers;
-let runtimeDb: ReturnType<typeof createDatabase>;
 
 beforeAll(async () => {
-  tdb = await createTestDatabase('ai_demo');
-  boss = await createBoss(tdb.connectionString, logger, tuning);
-  runtimeDb = createDatabase(tdb.connectionString, { max: 5 });
-  const runtime = new Runtime({ db: tdb.db, pool: runtimeDb.pool, boss, logger });
-  workers = await startWorkers(runtime, { tuning: { ...tuning, effectTimeoutMs: 20_000 }, ai: createAiExecutor({ db: tdb.db, logger }) });
-  app = await buildApp({ db: tdb.db, runtime, logger });
-  await app.ready();
+  // The AI encoder can be slow on a loaded machine: give effects more time than the test default.
+  h = await startHarness('ai_demo', { ai: true, tuning: { effectTimeoutMs: 20_000 } });
+  tdb = h.tdb;
+  app = h.app;
 }, 60_000);
-afterAll(async () => {
-  await app?.close();
-  await workers?.stop();
-  await boss?.stop({ graceful: false });
-  await runtimeDb?.close();
-  await tdb?.drop();
-});
+afterAll(async () => h?.close());
 
 it('loads once (a second start changes nothing) and a ticket runs through all five AI nodes to the review task', async () => {
   const first = await loadAiDemo(tdb.db, logger);

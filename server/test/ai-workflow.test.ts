@@ -6,29 +6,22 @@
 // note. No model -> the node's error outcome with a clear message; low confidence -> low_confidence.
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
-import type { PgBoss } from 'pg-boss';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readLabelledCsv } from '@flowdesk/ai';
 import type { WorkflowDefinition } from '@flowdesk/schema';
-import { buildApp } from '../src/api/app.ts';
-import { createAiExecutor } from '../src/ai/executor.ts';
 import { aiTrainCommand } from '../src/ai/commands.ts';
 import { aiTriageWorkflow } from '../src/ai/demo.ts';
 import { examplesFromTickets, trainAndStore } from '../src/ai/models.ts';
-import { createDatabase } from '../src/db/database.ts';
 import { DEFAULT_ORGANISATION_ID } from '../src/db/tables/ticketing.ts';
-import { createBoss, Runtime, startWorkers, type Workers } from '../src/runtime/index.ts';
-import { createTestDatabase, type TestDatabase } from '../src/testing/index.ts';
-import { json, logger, publishViaApi, tuning } from './api-harness.ts';
+import type { TestDatabase } from '../src/testing/index.ts';
+import { json, publishViaApi, startHarness, type Harness } from './api-harness.ts';
 import { waitFor } from './wait-for.ts';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../../packages/ai/test/fixtures/${name}`, import.meta.url));
 
+let h: Harness;
 let tdb: TestDatabase;
-let boss: PgBoss;
 let app: FastifyInstance;
-let workers: Workers;
-let runtimeDb: ReturnType<typeof createDatabase>;
 let agentIds: { cards: string; fx: string };
 
 function aiWorkflow(key: string, classify: Record<string, unknown>): WorkflowDefinition {
@@ -37,13 +30,10 @@ function aiWorkflow(key: string, classify: Record<string, unknown>): WorkflowDef
 }
 
 beforeAll(async () => {
-  tdb = await createTestDatabase('ai_workflow');
-  boss = await createBoss(tdb.connectionString, logger, tuning);
-  runtimeDb = createDatabase(tdb.connectionString, { max: 5 });
-  const runtime = new Runtime({ db: tdb.db, pool: runtimeDb.pool, boss, logger });
-  workers = await startWorkers(runtime, { tuning: { ...tuning, effectTimeoutMs: 20_000 }, concurrency: 2, ai: createAiExecutor({ db: tdb.db, logger }) });
-  app = await buildApp({ db: tdb.db, runtime, logger });
-  await app.ready();
+  // The AI encoder can be slow on a loaded machine: give effects more time than the test default.
+  h = await startHarness('ai_workflow', { ai: true, tuning: { effectTimeoutMs: 20_000 } });
+  tdb = h.tdb;
+  app = h.app;
 
   await tdb.db
     .insertInto('kb_articles')
@@ -64,13 +54,7 @@ beforeAll(async () => {
   agentIds = { cards: agents.find((a) => a.email.startsWith('carla'))!.id, fx: agents.find((a) => a.email.startsWith('felix'))!.id };
 }, 60_000);
 
-afterAll(async () => {
-  await app?.close();
-  await workers?.stop();
-  await boss?.stop({ graceful: false });
-  await runtimeDb?.close();
-  await tdb?.drop();
-});
+afterAll(async () => h?.close());
 
 async function runOf(ticketSubject: string, body: string, key: string) {
   const created = await app.inject({ method: 'POST', url: '/api/tickets', payload: { subject: ticketSubject, body, tags: [key] } });

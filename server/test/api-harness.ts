@@ -6,6 +6,7 @@ import type { PgBoss } from 'pg-boss';
 import { pino } from 'pino';
 import type { WorkflowDefinition } from '@flowdesk/schema';
 import { buildApp } from '../src/api/app.ts';
+import { createAiExecutor } from '../src/ai/executor.ts';
 import { createBoss, Runtime, startWorkers, type RuntimeTuning, type Workers } from '../src/runtime/index.ts';
 import { createTestDatabase, type TestDatabase } from '../src/testing/index.ts';
 import { createDatabase } from '../src/db/database.ts';
@@ -28,14 +29,29 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-/** `workers: true` also starts the effect/timer workers (rules, actions, timers run for real). */
-export async function startHarness(label: string, options: { workers?: boolean } = {}): Promise<Harness> {
+export interface HarnessOptions {
+  /** Also start the effect/timer workers (rules, actions, timers run for real). */
+  workers?: boolean;
+  /** Workers answer AI nodes with the local provider (implies workers). */
+  ai?: boolean;
+  /** Overrides of the test tuning for the workers. */
+  tuning?: Partial<RuntimeTuning>;
+}
+
+export async function startHarness(label: string, options: HarnessOptions = {}): Promise<Harness> {
   const tdb = await createTestDatabase(label);
   const boss = await createBoss(tdb.connectionString, logger, tuning);
   // A pool of its own for the runtime's fast path (TestDatabase keeps its pool private).
   const runtimeDb = createDatabase(tdb.connectionString, { max: 5 });
   const runtime = new Runtime({ db: tdb.db, pool: runtimeDb.pool, boss, logger });
-  const workers = options.workers ? await startWorkers(runtime, { tuning, concurrency: 2 }) : null;
+  const workers =
+    options.workers || options.ai
+      ? await startWorkers(runtime, {
+          tuning: { ...tuning, ...options.tuning },
+          concurrency: 2,
+          ...(options.ai ? { ai: createAiExecutor({ db: tdb.db, logger }) } : {}),
+        })
+      : null;
   const app = await buildApp({ db: tdb.db, runtime, logger });
   await app.ready();
   return {
