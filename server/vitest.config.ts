@@ -6,6 +6,8 @@ export default defineConfig({
     // One embedded Postgres for the whole run (skipped when DATABASE_URL is set).
     globalSetup: ['./src/testing/global-setup.ts'],
     testTimeout: 30_000,
+    // Password hashing at a test cost (2^10); production uses 2^17 (auth/passwords.ts).
+    env: { FLOWDESK_SCRYPT_LOG_N: '10' },
     hookTimeout: 60_000,
   },
 });

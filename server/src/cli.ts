@@ -4,6 +4,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError } from './config.ts';
 import { CliError, exportXStateCommand, validateCommand } from './cli/workflow-commands.ts';
 import { aiCli } from '@flowdesk/ai/cli';
+import { registerSecurityCommands } from './cli/security-commands.ts';
 
 function integer(name: string, min: number, max: number) {
   return (raw: string): number => {
@@ -64,6 +65,8 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     const commands = await import('./ai/commands.ts');
     setExitCode(commands.isDatabaseTrain(args) ? await commands.aiTrainCommand(args) : await aiCli(args));
   });
+
+  registerSecurityCommands(program, setExitCode);
 
   return program;
 }

@@ -13,6 +13,10 @@ export interface Config {
   logLevel: LogLevel;
   /** Port for the embedded Postgres; absent means the first free port from 54329. */
   embeddedPgPort?: number;
+  /** FLOWDESK_MASTER_KEY (base64 of 32 bytes): encrypts secrets at rest; absent means `<dataDir>/master.key`. */
+  masterKey?: Buffer;
+  /** FLOWDESK_MASTER_KEY_PREVIOUS (comma-separated): old keys still accepted for decryption during a rotation. */
+  masterKeyPrevious?: Buffer[];
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -57,6 +61,15 @@ export function loadConfig(env: Env = process.env): Config {
     if (problem) problems.push(`DATABASE_URL ${problem}`);
   }
 
+  const masterKey = parseKey(get('FLOWDESK_MASTER_KEY'), 'FLOWDESK_MASTER_KEY', problems);
+  const previousRaw = get('FLOWDESK_MASTER_KEY_PREVIOUS');
+  const masterKeyPrevious = previousRaw
+    ?.split(',')
+    .map((part) => part.trim())
+    .filter((part) => part.length > 0)
+    .map((part, i) => parseKey(part, `FLOWDESK_MASTER_KEY_PREVIOUS (key ${i + 1})`, problems))
+    .filter((key): key is Buffer => key !== undefined);
+
   const dataDir = path.resolve(get('FLOWDESK_DATA_DIR') ?? path.join(REPO_ROOT, '.data'));
   const host = get('HOST') ?? '127.0.0.1';
 
@@ -64,6 +77,8 @@ export function loadConfig(env: Env = process.env): Config {
   const config: Config = { dataDir, port, host, logLevel: logLevel as LogLevel };
   if (databaseUrl !== undefined) config.databaseUrl = databaseUrl;
   if (embeddedPgPort !== undefined) config.embeddedPgPort = embeddedPgPort;
+  if (masterKey !== undefined) config.masterKey = masterKey;
+  if (masterKeyPrevious !== undefined && masterKeyPrevious.length > 0) config.masterKeyPrevious = masterKeyPrevious;
   return config;
 }
 
@@ -75,6 +90,17 @@ function parsePort(raw: string | undefined, name: string, min: number, problems:
     return undefined;
   }
   return n;
+}
+
+/** A master key: base64 (or base64url) of exactly 32 bytes. The value itself never appears in a message. */
+function parseKey(raw: string | undefined, name: string, problems: string[]): Buffer | undefined {
+  if (raw === undefined) return undefined;
+  const key = /^[A-Za-z0-9+/_-]+={0,2}$/.test(raw) ? Buffer.from(raw.replace(/-/g, '+').replace(/_/g, '/'), 'base64') : Buffer.alloc(0);
+  if (key.length !== 32) {
+    problems.push(`${name} must be base64 of exactly 32 random bytes (generate one with \`flowdesk secrets generate-key\`)`);
+    return undefined;
+  }
+  return key;
 }
 
 function checkDatabaseUrl(raw: string): string | undefined {

@@ -11,13 +11,16 @@ export class FlowdeskError extends Error {
   readonly code: string;
   readonly statusCode: number;
   readonly details: ErrorDetail[];
+  /** Response headers that belong to the error (e.g. Retry-After on 429). */
+  readonly headers: Record<string, string>;
 
-  constructor(code: string, statusCode: number, message: string, details: ErrorDetail[] = []) {
+  constructor(code: string, statusCode: number, message: string, details: ErrorDetail[] = [], headers: Record<string, string> = {}) {
     super(message);
     this.name = 'FlowdeskError';
     this.code = code;
     this.statusCode = statusCode;
     this.details = details;
+    this.headers = headers;
   }
 }
 

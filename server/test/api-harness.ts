@@ -1,7 +1,12 @@
 // Shared set-up for the API tests: a fresh migrated database, a real pg-boss + Runtime, and the app.
 // Not a test file itself (vitest only collects *.test.ts).
-import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import { sql } from 'kysely';
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
+import { sql, type Kysely } from 'kysely';
+import { permissionsOf, type Role } from '../src/auth/permissions.ts';
+import { newApiToken } from '../src/auth/tokens.ts';
+import { DEFAULT_ORGANISATION_ID } from '../src/db/tables/ticketing.ts';
+import type { Database } from '../src/db/types.ts';
 import type { PgBoss } from 'pg-boss';
 import { pino } from 'pino';
 import type { WorkflowDefinition } from '@flowdesk/schema';
@@ -21,6 +26,8 @@ export const tuning: RuntimeTuning = {
 };
 
 export interface Harness {
+  /** An admin user and an API token with every admin permission; `app` sends it unless told otherwise. */
+  admin: TestPrincipal;
   tdb: TestDatabase;
   boss: PgBoss;
   runtime: Runtime;
@@ -52,9 +59,11 @@ export async function startHarness(label: string, options: HarnessOptions = {}):
           ...(options.ai ? { ai: createAiExecutor({ db: tdb.db, logger }) } : {}),
         })
       : null;
-  const app = await buildApp({ db: tdb.db, runtime, logger });
+  const admin = await createPrincipal(tdb.db, { role: 'admin', email: 'admin@harness.test' });
+  const app = asPrincipal(await buildApp({ db: tdb.db, runtime, logger }), admin);
   await app.ready();
   return {
+    admin,
     tdb,
     boss,
     runtime,
@@ -68,6 +77,57 @@ export async function startHarness(label: string, options: HarnessOptions = {}):
       await tdb.drop();
     },
   };
+}
+
+export interface TestPrincipal {
+  userId: string;
+  email: string;
+  role: Role;
+  /** `Authorization: Bearer …` value. */
+  token: string;
+  agentId: string | null;
+  customerId: string | null;
+}
+
+/**
+ * A user with an API token (scopes = the role's permissions unless given). Made directly in the database:
+ * the sign-in and token routes are tested on their own (auth.test.ts); here tests need a principal quickly.
+ */
+export async function createPrincipal(
+  db: Kysely<Database>,
+  input: { role: Role; email?: string; agentId?: string | null; customerId?: string | null; scopes?: string[]; organisationId?: string },
+): Promise<TestPrincipal> {
+  const email = input.email ?? `${input.role}-${randomUUID().slice(0, 8)}@harness.test`;
+  const user = await db
+    .insertInto('users')
+    .values({ organisation_id: input.organisationId ?? DEFAULT_ORGANISATION_ID, email, role: input.role, agent_id: input.agentId ?? null, customer_id: input.customerId ?? null })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  const { token, prefix, hash } = newApiToken();
+  await db.insertInto('api_tokens').values({ user_id: user.id, name: 'test', prefix, token_hash: hash, scopes: input.scopes ?? permissionsOf(input.role) }).execute();
+  return { userId: user.id, email, role: input.role, token, agentId: input.agentId ?? null, customerId: input.customerId ?? null };
+}
+
+/**
+ * Makes `app.inject` send the principal's token unless the request sets its own Authorization header
+ * (or `headers: { authorization: '' }` to go anonymous).
+ */
+export function asPrincipal(app: FastifyInstance, principal: { token: string }): FastifyInstance {
+  const inject = app.inject.bind(app) as (opts: InjectOptions | string) => Promise<LightMyRequestResponse>;
+  const wrapped = (opts: InjectOptions | string) => {
+    const options: InjectOptions = typeof opts === 'string' ? { url: opts } : opts;
+    const headers = { ...(options.headers ?? {}) } as Record<string, string>;
+    if (headers.authorization === undefined) headers.authorization = `Bearer ${principal.token}`;
+    else if (headers.authorization === '') delete headers.authorization;
+    return inject({ ...options, headers });
+  };
+  (app as { inject: unknown }).inject = wrapped;
+  return app;
+}
+
+/** buildApp with extra deps, signed in as the harness admin (not readied: the caller may add plugins). */
+export async function buildAdminApp(h: Pick<Harness, 'tdb' | 'runtime' | 'admin'>, extra: Partial<Parameters<typeof buildApp>[0]> = {}): Promise<FastifyInstance> {
+  return asPrincipal(await buildApp({ db: h.tdb.db, runtime: h.runtime, logger, ...extra }), h.admin);
 }
 
 /** Row counts of the given tables ("schema.table" allowed); names come from test code, never from input. */

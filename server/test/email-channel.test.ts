@@ -12,8 +12,7 @@ import type { AddressInfo } from 'node:net';
 import type { WorkflowDefinition } from '@flowdesk/schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSmtpIntake, devOutboxRoutes, intakeMessage, SmtpReject, type SmtpIntake } from '../src/channels/email/index.ts';
-import { buildApp } from '../src/api/app.ts';
-import { json, logger, publishViaApi, startHarness, type Harness, rowCounts } from './api-harness.ts';
+import { buildAdminApp, json, logger, publishViaApi, startHarness, type Harness, rowCounts } from './api-harness.ts';
 import { waitFor } from './wait-for.ts';
 
 let h: Harness;
@@ -293,7 +292,7 @@ describe('fuzz', () => {
 
 describe('dev outbox', () => {
   it('GET /api/dev/outbox lists outbound mail with its raw source', async () => {
-    const app = await buildApp({ db: h.tdb.db, runtime: h.runtime, logger });
+    const app = await buildAdminApp(h);
     await app.register(devOutboxRoutes, { prefix: '/api/dev/outbox', db: h.tdb.db });
     await app.ready();
     await settle();

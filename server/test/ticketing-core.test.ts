@@ -5,9 +5,8 @@ import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import type { WorkflowDefinition } from '@flowdesk/schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../src/api/app.ts';
 import { DEFAULT_ORGANISATION_ID } from '../src/db/tables/ticketing.ts';
-import { json, logger, publishViaApi, startHarness, type Harness } from './api-harness.ts';
+import { buildAdminApp, json, publishViaApi, startHarness, type Harness } from './api-harness.ts';
 import { waitFor } from './wait-for.ts';
 
 let h: Harness;
@@ -16,7 +15,7 @@ let app: FastifyInstance;
 beforeAll(async () => {
   h = await startHarness('ticketing_core', { workers: true });
   // The harness app keeps the default public limit (10/min); this one lifts it for the bulk of the tests.
-  app = await buildApp({ db: h.tdb.db, runtime: h.runtime, logger, webForm: { rateLimitMax: 10_000 } });
+  app = await buildAdminApp(h, { webForm: { rateLimitMax: 10_000 } });
   await app.ready();
 }, 60_000);
 afterAll(async () => {
@@ -371,7 +370,7 @@ describe('unknown ids and the public limit', () => {
   });
 
   it('rate-limits the public form per IP with the API error shape', async () => {
-    const limited = await buildApp({ db: h.tdb.db, runtime: h.runtime, logger, webForm: { rateLimitMax: 2 } });
+    const limited = await buildAdminApp(h, { webForm: { rateLimitMax: 2 } });
     try {
       const send = () => limited.inject({ method: 'POST', url: '/api/public/tickets', payload: { email: 'rl@example.com', subject: 's', body: 'b' }, remoteAddress: '10.0.0.9' });
       expect((await send()).statusCode).toBe(201);

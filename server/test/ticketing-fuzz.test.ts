@@ -3,15 +3,14 @@
 import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../src/api/app.ts';
-import { logger, startHarness, type Harness, rowCounts } from './api-harness.ts';
+import { buildAdminApp, startHarness, type Harness, rowCounts } from './api-harness.ts';
 
 let h: Harness;
 let app: FastifyInstance;
 
 beforeAll(async () => {
   h = await startHarness('ticketing_fuzz');
-  app = await buildApp({ db: h.tdb.db, runtime: h.runtime, logger, webForm: { rateLimitMax: 100_000 } });
+  app = await buildAdminApp(h, { webForm: { rateLimitMax: 100_000 } });
   await app.ready();
 }, 60_000);
 afterAll(async () => {

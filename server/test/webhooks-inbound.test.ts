@@ -4,9 +4,8 @@
 import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../src/api/app.ts';
 import { signatureHeader } from '../src/channels/webhooks/index.ts';
-import { json, logger, startHarness, type Harness, rowCounts } from './api-harness.ts';
+import { buildAdminApp, json, startHarness, type Harness, rowCounts } from './api-harness.ts';
 
 let h: Harness;
 let app: FastifyInstance;
@@ -16,7 +15,7 @@ let seq = 0;
 
 beforeAll(async () => {
   h = await startHarness('webhooks_inbound');
-  app = await buildApp({ db: h.tdb.db, runtime: h.runtime, logger, webhooks: { rateLimitMax: 100_000 } } as Parameters<typeof buildApp>[0]);
+  app = await buildAdminApp(h, { webhooks: { rateLimitMax: 100_000 } });
   await app.ready();
   const a = await app.inject({ method: 'POST', url: '/api/webhook-sources', payload: { name: 'PBX', preset: 'phone-call-summary' } });
   expect(a.statusCode, a.body).toBe(201);
@@ -150,7 +149,7 @@ describe('inbound webhooks', () => {
   });
 
   it('is rate-limited per source and IP', async () => {
-    const limited = await buildApp({ db: h.tdb.db, runtime: h.runtime, logger, webhooks: { rateLimitMax: 2 } } as Parameters<typeof buildApp>[0]);
+    const limited = await buildAdminApp(h, { webhooks: { rateLimitMax: 2 } });
     const statuses: number[] = [];
     for (let i = 0; i < 3; i++) statuses.push((await limited.inject({ method: 'POST', url: `/api/hooks/${phone.id}`, headers: { 'content-type': 'application/json' }, payload: '{}' })).statusCode);
     expect(statuses).toEqual([401, 401, 429]);

@@ -1,12 +1,19 @@
 // The HTTP API: one Fastify instance, one encapsulated plugin per area, schemas on every route,
 // one error format. buildApp() does not listen; the CLI calls app.listen(), tests call app.inject().
 import AjvCompiler from '@fastify/ajv-compiler';
+import cookie from '@fastify/cookie';
+import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { workflowDefinitionSchema } from '@flowdesk/schema';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { ApiDeps } from './deps.ts';
 import { errorHandling } from './errors.ts';
+import { auth } from '../auth/plugin.ts';
+import { authRoutes } from './routes/auth.ts';
+import { userRoutes } from './routes/users.ts';
+import { tokenRoutes } from './routes/tokens.ts';
+import { portalRoutes } from './routes/portal.ts';
 import { healthRoutes } from './routes/health.ts';
 import { runRoutes } from './routes/runs.ts';
 import { agentRoutes, teamRoutes } from './routes/agents.ts';
@@ -18,7 +25,12 @@ import { webFormRoutes } from './routes/webform.ts';
 import { slaRoutes } from './routes/sla.ts';
 import { workflowRoutes } from './routes/workflows.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
+import { auditRoutes } from './routes/audit.ts';
+import { gdprRoutes } from './routes/gdpr.ts';
+import { settingsRoutes } from './routes/settings.ts';
 import { ErrorResponseSchema } from './schemas.ts';
+import { createAccountMailer } from '../auth/mailer.ts';
+import { emailConfigFromEnv } from '../channels/email/config.ts';
 
 export type { ApiDeps, ApiRuntime } from './deps.ts';
 
@@ -48,6 +60,16 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   // JSON only: any other media type (text/plain included, which Fastify parses by default) is a 415.
   app.removeContentTypeParser('text/plain');
   await app.register(errorHandling);
+  // Security headers on every response. The designer is a same-origin Vue build (no inline scripts); Vue Flow
+  // and Swagger UI set inline styles, hence style-src 'unsafe-inline'. HSTS only matters behind TLS.
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: { defaultSrc: ["'self'"], scriptSrc: ["'self'"], styleSrc: ["'self'", "'unsafe-inline'"], imgSrc: ["'self'", 'data:'], connectSrc: ["'self'"], frameAncestors: ["'none'"], objectSrc: ["'none'"], baseUri: ["'self'"] },
+    },
+  });
+  await app.register(cookie);
+  // Before any route: every /api route must declare config.access, and every request is checked here.
+  await app.register(auth, { db: deps.db });
 
   await app.register(swagger, {
     openapi: {
@@ -69,6 +91,10 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
         { name: 'public', description: 'Unauthenticated, rate-limited web form intake' },
         { name: 'sla', description: 'Business-hours calendars, SLA policies and ticket SLAs' },
         { name: 'webhooks', description: 'Signed inbound webhooks, outbound webhooks/chat notifications and their delivery log' },
+        { name: 'auth', description: 'Sign-in, sessions, password reset, second factor, personal API tokens' },
+        { name: 'users', description: 'User accounts and roles (admins)' },
+        { name: 'portal', description: 'The customer portal: magic-link sign-in, own tickets and public replies' },
+        { name: 'security', description: 'Audit log, organisation secrets and retention policy (admins)' },
         { name: 'health', description: 'Service health' },
       ],
       components: { schemas: { Error: ErrorResponseSchema, WorkflowDefinition: definitionComponent() } },
@@ -77,16 +103,32 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   await app.register(healthRoutes, { prefix: '/api/health', db: deps.db });
+  const publicUrl = (deps.auth?.publicUrl ?? 'http://127.0.0.1:3000').replace(/\/+$/, '');
+  const mailer = deps.mailer ?? createAccountMailer({ ...emailConfigFromEnv({}), smtpUrl: undefined }, deps.logger);
+  await app.register(authRoutes, {
+    prefix: '/api/auth',
+    db: deps.db,
+    mailer,
+    publicUrl,
+    cookieSecure: deps.auth?.cookieSecure ?? publicUrl.startsWith('https:'),
+    ...(deps.auth?.loginRateLimitMax !== undefined ? { loginRateLimitMax: deps.auth.loginRateLimitMax } : {}),
+  });
+  await app.register(tokenRoutes, { prefix: '/api/tokens', db: deps.db });
+  await app.register(userRoutes, { prefix: '/api/users', db: deps.db });
+  await app.register(portalRoutes, { prefix: '/api/portal', db: deps.db, runtime: deps.runtime, logger: deps.logger, mailer, publicUrl, cookieSecure: deps.auth?.cookieSecure ?? publicUrl.startsWith('https:'), ...deps.webForm });
   await app.register(workflowRoutes, { prefix: '/api/workflows', db: deps.db });
   await app.register(ticketRoutes, { prefix: '/api/tickets', db: deps.db, runtime: deps.runtime, logger: deps.logger });
   await app.register(customerRoutes, { prefix: '/api/customers', db: deps.db });
+  await app.register(gdprRoutes, { prefix: '/api/customers', db: deps.db });
   await app.register(teamRoutes, { prefix: '/api/teams', db: deps.db });
   await app.register(agentRoutes, { prefix: '/api/agents', db: deps.db });
   await app.register(kbRoutes, { prefix: '/api/kb', db: deps.db });
   await app.register(macroRoutes, { prefix: '/api/macros', db: deps.db });
   await app.register(webFormRoutes, { prefix: '/api/public', db: deps.db, runtime: deps.runtime, logger: deps.logger, ...deps.webForm });
   await app.register(runRoutes, { prefix: '/api/runs', db: deps.db, runtime: deps.runtime });
-  await app.register(webhookRoutes, { prefix: '/api', db: deps.db, runtime: deps.runtime, logger: deps.logger, ...(deps as { webhooks?: import('./routes/webhooks.ts').WebhookRouteOptions }).webhooks });
+  await app.register(webhookRoutes, { prefix: '/api', db: deps.db, runtime: deps.runtime, logger: deps.logger, secrets: deps.secrets, ...deps.webhooks });
+  await app.register(auditRoutes, { prefix: '/api/audit', db: deps.db });
+  await app.register(settingsRoutes, { prefix: '/api/settings', db: deps.db, secrets: deps.secrets });
   await app.register(slaRoutes, { prefix: '/api', db: deps.db, now: () => (deps.runtime as { now?: () => Date }).now?.() ?? new Date() });
 
   // Not readied here: the caller may still add plugins (static designer files); listen()/inject() boot it.

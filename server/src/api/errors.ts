@@ -131,6 +131,7 @@ export function mapError(err: unknown): Mapped {
 
 function handleError(this: FastifyInstance, err: unknown, request: FastifyRequest, reply: FastifyReply) {
   const mapped = mapError(err);
+  if (err instanceof FlowdeskError) for (const [name, value] of Object.entries(err.headers)) void reply.header(name, value);
   if (mapped.level === 'error') request.log.error({ err }, 'request failed');
   else if (mapped.level === 'warn') request.log.warn({ err, code: mapped.body.error.code }, 'request refused by the database');
   else request.log.info({ code: mapped.body.error.code, status: mapped.status }, mapped.body.error.message);

@@ -10,6 +10,7 @@ import { createAiExecutor } from '../ai/executor.ts';
 import { createLogger } from '../logger.ts';
 import { exitOnSignals, ShutdownStack } from './shutdown.ts';
 import { CliError } from './workflow-commands.ts';
+import { loadSecretBox } from '../secrets/index.ts';
 
 interface Postgres {
   connectionString: string;
@@ -45,7 +46,8 @@ async function openPostgres(config: Config, logger: Logger, stack: ShutdownStack
   return { connectionString: embedded.connectionString, description: `embedded PostgreSQL on port ${embedded.port} (data in ${config.dataDir}/pg)` };
 }
 
-async function setUp(mode: 'start' | 'join' | 'join-or-start') {
+/** Config, logger, shutdown stack, Postgres, pool, migrations: what every database command starts with. */
+export async function setUp(mode: 'start' | 'join' | 'join-or-start') {
   const config = loadConfig();
   const logger = await createLogger({ level: config.logLevel, pretty: Boolean(process.stdout.isTTY) });
   const stack = new ShutdownStack(logger);
@@ -70,15 +72,16 @@ export async function startCommand(options: { demo: boolean; port?: number; work
     const boss = await createBoss(postgres.connectionString, logger);
     stack.add('pg-boss', () => boss.stop({ graceful: true, timeout: 10_000 }));
     const runtime = new Runtime({ db: database.db, pool: database.pool, boss, logger });
+    const secrets = loadSecretBox(config, logger);
     if (options.worker) {
-      const workers = await startWorkers(runtime, { ai: createAiExecutor({ db: database.db, logger }) });
+      const workers = await startWorkers(runtime, { ai: createAiExecutor({ db: database.db, logger }), secrets });
       stack.add('workers', () => workers.stop());
     }
     const demo = options.demo ? await loadDemo(database.db, logger) : undefined;
     if (options.demo) await (await import('../ai/demo.ts')).loadAiDemo(database.db, logger);
 
     const { buildApp } = await import('../api/app.ts');
-    const app = await buildApp({ db: database.db, runtime, logger });
+    const app = await buildApp({ db: database.db, runtime, logger, secrets });
     await (await import('../api/designer-static.ts')).designerStatic(app);
     const email = await import('../channels/email/index.ts');
     const emailConfig = email.emailConfigFromEnv();
@@ -103,13 +106,13 @@ export async function startCommand(options: { demo: boolean; port?: number; work
 }
 
 export async function workerCommand(options: { concurrency?: number }): Promise<void> {
-  const { logger, stack, postgres, database } = await setUp('join');
+  const { config, logger, stack, postgres, database } = await setUp('join');
   try {
     const { createBoss, Runtime, startWorkers } = await import('../runtime/index.ts');
     const boss = await createBoss(postgres.connectionString, logger);
     stack.add('pg-boss', () => boss.stop({ graceful: true, timeout: 10_000 }));
     const runtime = new Runtime({ db: database.db, pool: database.pool, boss, logger });
-    const workers = await startWorkers(runtime, { ai: createAiExecutor({ db: database.db, logger }), ...(options.concurrency !== undefined && { concurrency: options.concurrency }) });
+    const workers = await startWorkers(runtime, { ai: createAiExecutor({ db: database.db, logger }), secrets: loadSecretBox(config, logger), ...(options.concurrency !== undefined && { concurrency: options.concurrency }) });
     stack.add('workers', () => workers.stop());
     logger.info({ database: postgres.description }, 'worker running; SIGTERM or Ctrl-C stops it after the current jobs');
   } catch (err) {

@@ -10,6 +10,8 @@ import * as m0004 from './migrations/0004_sla.ts';
 import * as m0005 from './migrations/0005_email.ts';
 import * as m0006 from './migrations/0006_webhooks.ts';
 import * as m0007 from './migrations/0007_ai.ts';
+import * as m0008 from './migrations/0008_auth.ts';
+import * as m0009 from './migrations/0009_audit_gdpr.ts';
 
 /** In order. Names are stored in kysely_migration: never rename one that has shipped. */
 export const migrations: Record<string, Migration> = {
@@ -20,6 +22,8 @@ export const migrations: Record<string, Migration> = {
   '0005_email': m0005,
   '0006_webhooks': m0006,
   '0007_ai': m0007,
+  '0008_auth': m0008,
+  '0009_audit_gdpr': m0009,
 };
 
 export class MigrationError extends Error {

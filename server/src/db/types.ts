@@ -6,6 +6,8 @@ import type { SlaTables } from './tables/sla.ts';
 import type { EmailTables } from './tables/email.ts';
 import type { WebhookTables } from './tables/webhooks.ts';
 import type { AiTables } from './tables/ai.ts';
+import type { AuthTables } from './tables/auth.ts';
+import type { AuditTables } from './tables/audit.ts';
 
 export interface WorkflowsTable {
   id: Generated<string>;
@@ -99,7 +101,7 @@ export interface TasksTable {
 }
 
 /** Every table; each migration's tables live in their own file under tables/ and are joined here. */
-export interface Database extends TicketingTables, SlaTables, AiTables, WebhookTables, EmailTables {
+export interface Database extends TicketingTables, SlaTables, AiTables, WebhookTables, EmailTables, AuthTables, AuditTables {
   workflows: WorkflowsTable;
   workflow_versions: WorkflowVersionsTable;
   tickets: TicketsTable;

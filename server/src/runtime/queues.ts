@@ -19,6 +19,11 @@ export const WEBHOOK_QUEUE = 'flowdesk.webhooks';
 /** Retries after the first attempt (backoff 1 s, 2 s, 4 s ... capped at 5 min: about 16 minutes in all). */
 export const WEBHOOK_RETRY_LIMIT = Number(process.env.FLOWDESK_WEBHOOK_RETRY_LIMIT ?? 8);
 
+/** Daily purge of old resolved/closed tickets (server/src/gdpr/retention.ts), scheduled by cron. */
+export const RETENTION_QUEUE = 'flowdesk.retention';
+/** When the retention job runs (UTC cron); FLOWDESK_RETENTION_CRON overrides. */
+export const RETENTION_CRON = process.env.FLOWDESK_RETENTION_CRON || '17 3 * * *';
+
 export interface RuntimeTuning {
   /** Attempts after the first before a failing effect answers with the `error` outcome. */
   effectRetryLimit: number;
@@ -86,6 +91,11 @@ function queueOptions(tuning: RuntimeTuning): Record<string, Omit<Queue, 'name'>
       retryBackoff: true,
       retryDelayMax: 300,
       expireInSeconds: 120,
+    },
+    [RETENTION_QUEUE]: {
+      retryLimit: 2,
+      retryDelay: 300,
+      expireInSeconds: 3600,
     },
     [WEBHOOK_QUEUE]: {
       retryLimit: WEBHOOK_RETRY_LIMIT,

@@ -18,6 +18,9 @@ import { handleOutboundJob, startDispatcher, type OutboundJobData } from '../cha
 import { emailConfigFromEnv, type EmailConfig } from '../channels/email/config.ts';
 import { WEBHOOK_QUEUE, WEBHOOK_RETRY_LIMIT } from './queues.ts';
 import { deliverWebhook, type WebhookJobData } from '../channels/webhooks/outbound.ts';
+import type { SecretBox } from '../secrets/index.ts';
+import { RETENTION_CRON, RETENTION_QUEUE } from './queues.ts';
+import { runRetention } from '../gdpr/retention.ts';
 
 export interface WorkerOptions {
   /** Parallel fetch loops per queue in this process. */
@@ -26,6 +29,8 @@ export interface WorkerOptions {
   ai?: AiExecutor;
   /** Outbound email settings; default emailConfigFromEnv() (no FLOWDESK_SMTP_URL: local capture). */
   email?: EmailConfig;
+  /** Decrypts webhook endpoint secrets (server/src/secrets). */
+  secrets?: SecretBox;
 }
 
 export interface Workers {
@@ -68,7 +73,13 @@ export async function startWorkers(runtime: Runtime, options: WorkerOptions = {}
   const emailDeps = { db: runtime.db, boss: runtime.boss, logger: log, email: options.email ?? emailConfigFromEnv() };
   await runtime.boss.work<OutboundJobData>(EMAIL_OUTBOUND_QUEUE, common, settleEach((job) => handleOutboundJob(emailDeps, job, EMAIL_RETRY_LIMIT)));
   const emailDispatcher = startDispatcher(emailDeps, tuning.pollingIntervalSeconds * 1000);
-  await runtime.boss.work<WebhookJobData>(WEBHOOK_QUEUE, common, settleEach(async (job) => void (await deliverWebhook(runtime.db, job.data.deliveryId, { lastAttempt: job.retryCount >= WEBHOOK_RETRY_LIMIT }))));
+  await runtime.boss.work<WebhookJobData>(WEBHOOK_QUEUE, common, settleEach(async (job) => void (await deliverWebhook(runtime.db, job.data.deliveryId, { lastAttempt: job.retryCount >= WEBHOOK_RETRY_LIMIT, secrets: options.secrets }))));
+  // Retention: one job a day (pg-boss's cron sends it once however many workers run); each purges per organisation policy.
+  await runtime.boss.schedule(RETENTION_QUEUE, RETENTION_CRON, null, { tz: 'UTC' });
+  await runtime.boss.work(RETENTION_QUEUE, { ...common, batchSize: 1, localConcurrency: 1 }, settleEach(async () => {
+    const reports = await runRetention(runtime.db);
+    for (const report of reports) if (report.tickets > 0) log.info(report, 'retention purged old closed tickets');
+  }));
   log.info({ concurrency: common.localConcurrency }, 'workers started');
   return {
     async stop() {
@@ -79,6 +90,7 @@ export async function startWorkers(runtime: Runtime, options: WorkerOptions = {}
       await runtime.boss.offWork(SLA_QUEUE);
       await runtime.boss.offWork(TICKET_EVENT_QUEUE);
       await runtime.boss.offWork(WEBHOOK_QUEUE);
+      await runtime.boss.offWork(RETENTION_QUEUE);
     },
   };
 }

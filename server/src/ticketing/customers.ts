@@ -179,6 +179,8 @@ export async function mergeCustomers(executor: Executor, input: { organisationId
     const identities = await trx.updateTable('customer_identities').set({ customer_id: survivor.id }).where('customer_id', '=', merged.id).executeTakeFirst();
     const tickets = await trx.updateTable('tickets').set({ customer_id: survivor.id, updated_at: new Date() }).where('customer_id', '=', merged.id).executeTakeFirst();
     const messages = await trx.updateTable('messages').set({ author_customer_id: survivor.id }).where('author_customer_id', '=', merged.id).executeTakeFirst();
+    // Portal accounts follow their customer, so the portal shows the merged history.
+    await trx.updateTable('users').set({ customer_id: survivor.id, updated_at: new Date() }).where('customer_id', '=', merged.id).execute();
     // Customers merged into the merged one earlier now point at the survivor directly (chains stay one hop).
     await trx.updateTable('customers').set({ merged_into: survivor.id, updated_at: new Date() }).where('merged_into', '=', merged.id).execute();
     const mergedRow = await trx.updateTable('customers').set({ merged_into: survivor.id, updated_at: new Date() }).where('id', '=', merged.id).returningAll().executeTakeFirstOrThrow();

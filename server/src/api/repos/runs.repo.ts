@@ -1,6 +1,8 @@
 // SQL for reading runs and their history. Writes to runs go through the runtime only (one transaction per event).
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database, Run, RunHistoryRow, RunStatusColumn } from '../../db/types.ts';
+import type { TicketScope } from '../../auth/principal.ts';
+import { ticketScopeSql } from '../../auth/scope.ts';
 
 type Executor = Kysely<Database> | Transaction<Database>;
 
@@ -23,6 +25,8 @@ export async function findRun(db: Executor, id: string): Promise<RunRow | undefi
 }
 
 export interface RunFilter {
+  /** Runs of tickets outside the scope are left out; runs without a ticket are staff-visible. */
+  scope: TicketScope;
   status?: RunStatusColumn;
   workflowId?: string;
   /** Exclusive keyset position: rows strictly older than (createdAt, id) in (created_at desc, id desc) order. */
@@ -32,7 +36,9 @@ export interface RunFilter {
 
 /** Newest first, ordered by (created_at, id) descending; fetches limit + 1 rows so the caller knows if more exist. */
 export async function listRuns(db: Executor, filter: RunFilter): Promise<RunRow[]> {
-  let query = runsWithWorkflow(db);
+  let query = runsWithWorkflow(db).where(
+    sql<boolean>`(r.ticket_id IS NULL OR EXISTS (SELECT 1 FROM tickets t WHERE t.id = r.ticket_id AND ${ticketScopeSql(filter.scope, 't')}))`,
+  );
   if (filter.status) query = query.where('r.status', '=', filter.status);
   if (filter.workflowId) query = query.where('w.id', '=', filter.workflowId);
   if (filter.after) {

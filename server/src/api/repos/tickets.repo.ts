@@ -1,6 +1,8 @@
 // SQL for tickets (the minimal ticket of the foundation schema).
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database, Ticket } from '../../db/types.ts';
+import type { TicketScope } from '../../auth/principal.ts';
+import { ticketScopeSql } from '../../auth/scope.ts';
 
 type Executor = Kysely<Database> | Transaction<Database>;
 
@@ -33,7 +35,8 @@ export async function findTicket(db: Executor, id: string): Promise<Ticket | und
 // ---- ticketing core: list, search, thread, attachments ----
 
 export interface TicketFilter {
-  organisationId: string;
+  /** Which tickets the caller may see (organisation, teams or customer). */
+  scope: TicketScope;
   status?: string;
   priority?: string;
   channel?: string;
@@ -56,7 +59,7 @@ export async function listTickets(db: Executor, filter: TicketFilter): Promise<T
     .selectFrom('tickets as t')
     .selectAll('t')
     .select(sql<string>`to_char(t.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`.as('cursor_ts'))
-    .where('t.organisation_id', '=', filter.organisationId);
+    .where(ticketScopeSql(filter.scope, 't'));
   if (filter.status) query = query.where('t.status', '=', filter.status);
   if (filter.priority) query = query.where('t.priority', '=', filter.priority);
   if (filter.channel) query = query.where('t.channel', '=', filter.channel);
@@ -79,7 +82,8 @@ const HEADLINE = 'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=12, Ma
  * and every message's vector; a ticket's rank is its best ts_rank_cd (so a subject hit outranks a body
  * hit, which outranks a match only in a later message). Snippets (ts_headline) are computed for the page only.
  */
-export async function searchTickets(db: Executor, organisationId: string, q: string, limit: number, offset: number): Promise<TicketHitRow[]> {
+export async function searchTickets(db: Executor, scope: TicketScope, q: string, limit: number, offset: number): Promise<TicketHitRow[]> {
+  const organisationId = scope.organisationId;
   const result = await sql<TicketHitRow>`
     WITH query AS (SELECT websearch_to_tsquery('english', ${q}) AS tsq),
     hits AS (
@@ -92,7 +96,8 @@ export async function searchTickets(db: Executor, organisationId: string, q: str
     best AS (
       SELECT DISTINCT ON (id) id, rank, message_id FROM hits ORDER BY id, rank DESC, message_id NULLS FIRST
     ),
-    page AS (SELECT * FROM best ORDER BY rank DESC, id LIMIT ${limit + 1} OFFSET ${offset})
+    visible AS (SELECT best.* FROM best JOIN tickets t ON t.id = best.id WHERE ${ticketScopeSql(scope, 't')}),
+    page AS (SELECT * FROM visible ORDER BY rank DESC, id LIMIT ${limit + 1} OFFSET ${offset})
     SELECT t.*, page.rank::float8 AS rank,
       CASE WHEN page.message_id IS NULL
         THEN ts_headline('english', t.subject || E'\n' || t.body, query.tsq, ${HEADLINE})

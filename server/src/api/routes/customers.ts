@@ -1,7 +1,9 @@
 // Customers: one person, many identities (email, phone, handle, portal); list/search, read with tickets,
 // create (resolving existing identities), add an identity, merge two customers.
+import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import { scopeOf } from '../../auth/plugin.ts';
 import { invalidInput, notFound } from '../../errors.ts';
 import { addIdentity, mergeCustomers, resolveCustomer } from '../../ticketing/index.ts';
 import type { ApiDeps } from '../deps.ts';
@@ -18,8 +20,8 @@ const CustomerResponse = Type.Object({ customer: CustomerSchema }, { additionalP
 
 export const customerRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db'>> = async (app, { db }) => {
   app.addHook('preValidation', rejectNul);
-  async function customerDto(id: string) {
-    const customer = await findCustomer(db, organisationOf(), id);
+  async function customerDto(request: FastifyRequest, id: string) {
+    const customer = await findCustomer(db, organisationOf(request), id);
     if (!customer) throw notFound('customer', id);
     return toCustomer(customer, await loadIdentities(db, [customer.id]));
   }
@@ -27,6 +29,7 @@ export const customerRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db'>> = as
   app.get(
     '/',
     {
+      config: { access: 'customers.read' },
       schema: {
         tags,
         summary: 'List or find customers',
@@ -37,7 +40,7 @@ export const customerRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db'>> = as
     },
     async (request) => {
       const limit = request.query.limit ?? DEFAULT_PAGE_SIZE;
-      const rows = await listCustomers(db, organisationOf(), { q: request.query.q, after: request.query.cursor ? decodeKeyset(request.query.cursor) : undefined, limit });
+      const rows = await listCustomers(db, organisationOf(request), { q: request.query.q, after: request.query.cursor ? decodeKeyset(request.query.cursor) : undefined, limit });
       const page = rows.slice(0, limit);
       const identities = await loadIdentities(db, page.map((c) => c.id));
       return { customers: page.map((c) => toCustomer(c, identities)), nextCursor: rows.length > limit ? encodeKeyset(page[page.length - 1]!) : null };
@@ -47,6 +50,7 @@ export const customerRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db'>> = as
   app.get(
     '/:id',
     {
+      config: { access: 'customers.read' },
       schema: {
         tags,
         summary: 'Get a customer with identities and tickets',
@@ -56,8 +60,8 @@ export const customerRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db'>> = as
       },
     },
     async (request) => {
-      const customer = await customerDto(request.params.id);
-      const tickets = await listTickets(db, { organisationId: organisationOf(), customerId: customer.id, limit: 199 });
+      const customer = await customerDto(request, request.params.id);
+      const tickets = await listTickets(db, { scope: scopeOf(request), customerId: customer.id, limit: 199 });
       return { customer, tickets: tickets.slice(0, 200).map(toTicketFull) };
     },
   );
@@ -65,6 +69,7 @@ export const customerRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db'>> = as
   app.post(
     '/',
     {
+      config: { access: 'customers.write' },
       schema: {
         tags,
         summary: 'Create (or find) a customer',
@@ -79,17 +84,18 @@ export const customerRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db'>> = as
         throw invalidInput('/body: needs at least one of email, phone, handle', [{ path: '/body/email', message: '/body/email: is required (or phone, or handle)' }]);
       }
       const { customer, created } = await withRequestPaths(
-        () => resolveCustomer(db, { organisationId: organisationOf(), identities, name: request.body.name, language: request.body.language }),
+        () => resolveCustomer(db, { organisationId: organisationOf(request), identities, name: request.body.name, language: request.body.language }),
         '/body',
         rewrite,
       );
-      return reply.code(created ? 201 : 200).send({ customer: await customerDto(customer.id) });
+      return reply.code(created ? 201 : 200).send({ customer: await customerDto(request, customer.id) });
     },
   );
 
   app.post(
     '/:id/identities',
     {
+      config: { access: 'customers.write' },
       schema: {
         tags,
         summary: 'Add an identity',
@@ -101,7 +107,7 @@ export const customerRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db'>> = as
     },
     async (request, reply) => {
       const { identity, created } = await withRequestPaths(
-        () => addIdentity(db, { organisationId: organisationOf(), customerId: request.params.id, ...request.body }),
+        () => addIdentity(db, { organisationId: organisationOf(request), customerId: request.params.id, ...request.body }),
         '/body',
       );
       return reply.code(created ? 201 : 200).send({ identity: toIdentity(identity) });
@@ -111,6 +117,7 @@ export const customerRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db'>> = as
   app.post(
     '/:id/merge',
     {
+      config: { access: 'customers.merge' },
       schema: {
         tags,
         summary: 'Merge another customer into this one',
@@ -126,8 +133,8 @@ export const customerRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db'>> = as
       },
     },
     async (request) => {
-      const result = await withRequestPaths(() => mergeCustomers(db, { organisationId: organisationOf(), survivorId: request.params.id, mergedId: request.body.mergedId }), '/body');
-      return { customer: await customerDto(result.survivor.id), merged: toCustomer(result.merged, []), moved: result.moved };
+      const result = await withRequestPaths(() => mergeCustomers(db, { organisationId: organisationOf(request), survivorId: request.params.id, mergedId: request.body.mergedId }), '/body');
+      return { customer: await customerDto(request, result.survivor.id), merged: toCustomer(result.merged, []), moved: result.moved };
     },
   );
 };

@@ -14,6 +14,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db'>> = asyn
   app.get(
     '/',
     {
+      config: { access: 'public' },
       schema: {
         tags: ['health'],
         summary: 'Health check',

@@ -2,6 +2,7 @@
 // over published articles (title weight A, body B) with highlighted snippets.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { sql } from 'kysely';
+import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { notFound } from '../../errors.ts';
 import type { ApiDeps } from '../deps.ts';
@@ -17,17 +18,17 @@ const COLUMNS = ['id', 'organisation_id', 'title', 'body_markdown', 'category', 
 
 export const kbRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db'>> = async (app, { db }) => {
   app.addHook('preValidation', rejectNul);
-  async function load(id: string) {
-    const row = await db.selectFrom('kb_articles').select(COLUMNS).where('id', '=', id).where('organisation_id', '=', organisationOf()).executeTakeFirst();
+  async function load(request: FastifyRequest, id: string) {
+    const row = await db.selectFrom('kb_articles').select(COLUMNS).where('id', '=', id).where('organisation_id', '=', organisationOf(request)).executeTakeFirst();
     if (!row) throw notFound('article', id);
     return row;
   }
 
-  app.post('/articles', { schema: { tags, summary: 'Create an article', body: CreateKbBody, response: withErrors({ 201: ArticleResponse }) } }, async (request, reply) => {
+  app.post('/articles', { config: { access: 'kb.write' }, schema: { tags, summary: 'Create an article', body: CreateKbBody, response: withErrors({ 201: ArticleResponse }) } }, async (request, reply) => {
     const b = request.body;
     const row = await db
       .insertInto('kb_articles')
-      .values({ organisation_id: organisationOf(), title: b.title, body_markdown: b.bodyMarkdown, category: b.category ?? null, ...(b.language ? { language: b.language } : {}), ...(b.status ? { status: b.status } : {}) })
+      .values({ organisation_id: organisationOf(request), title: b.title, body_markdown: b.bodyMarkdown, category: b.category ?? null, ...(b.language ? { language: b.language } : {}), ...(b.status ? { status: b.status } : {}) })
       .returning(COLUMNS)
       .executeTakeFirstOrThrow();
     return reply.code(201).send({ article: toKbArticle(row) });
@@ -36,6 +37,7 @@ export const kbRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db'>> = async (a
   app.get(
     '/articles',
     {
+      config: { access: 'kb.read' },
       schema: {
         tags,
         summary: 'List articles',
@@ -50,7 +52,7 @@ export const kbRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db'>> = async (a
         .selectFrom('kb_articles as k')
         .select(COLUMNS.map((c) => `k.${c}` as const))
         .select(sql<string>`to_char(k.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`.as('cursor_ts'))
-        .where('k.organisation_id', '=', organisationOf());
+        .where('k.organisation_id', '=', organisationOf(request));
       if (q.status) query = query.where('k.status', '=', q.status);
       if (q.category) query = query.where('k.category', '=', q.category);
       if (q.cursor) {
@@ -66,6 +68,7 @@ export const kbRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db'>> = async (a
   app.get(
     '/search',
     {
+      config: { access: 'kb.read' },
       schema: {
         tags,
         summary: 'Search published articles',
@@ -81,7 +84,7 @@ export const kbRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db'>> = async (a
         WITH query AS (SELECT websearch_to_tsquery('english', ${request.query.q}) AS tsq),
         page AS (
           SELECT k.id, ts_rank_cd(k.search, query.tsq)::float8 AS rank FROM kb_articles k, query
-          WHERE k.organisation_id = ${organisationOf()} AND k.status = 'published' AND k.search @@ query.tsq
+          WHERE k.organisation_id = ${organisationOf(request)} AND k.status = 'published' AND k.search @@ query.tsq
           ORDER BY rank DESC, k.id LIMIT ${limit + 1} OFFSET ${offset})
         SELECT k.id, k.organisation_id, k.title, k.body_markdown, k.category, k.language, k.status, k.created_at, k.updated_at, page.rank,
           ts_headline('english', k.title || E'\n' || k.body_markdown, query.tsq, 'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=12, MaxFragments=2, FragmentDelimiter=" … "') AS snippet
@@ -94,10 +97,10 @@ export const kbRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db'>> = async (a
     },
   );
 
-  app.get('/articles/:id', { schema: { tags, summary: 'Get an article', params: IdParams, response: withErrors({ 200: ArticleResponse }) } }, async (request) => ({ article: toKbArticle(await load(request.params.id)) }));
+  app.get('/articles/:id', { config: { access: 'kb.read' }, schema: { tags, summary: 'Get an article', params: IdParams, response: withErrors({ 200: ArticleResponse }) } }, async (request) => ({ article: toKbArticle(await load(request, request.params.id)) }));
 
-  app.patch('/articles/:id', { schema: { tags, summary: 'Change an article', params: IdParams, body: UpdateKbBody, response: withErrors({ 200: ArticleResponse }) } }, async (request) => {
-    await load(request.params.id);
+  app.patch('/articles/:id', { config: { access: 'kb.write' }, schema: { tags, summary: 'Change an article', params: IdParams, body: UpdateKbBody, response: withErrors({ 200: ArticleResponse }) } }, async (request) => {
+    await load(request, request.params.id);
     const b = request.body;
     const row = await db
       .updateTable('kb_articles')
@@ -115,8 +118,8 @@ export const kbRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db'>> = async (a
     return { article: toKbArticle(row) };
   });
 
-  app.delete('/articles/:id', { schema: { tags, summary: 'Delete an article', params: IdParams, response: withErrors({ 204: Type.Null() }) } }, async (request, reply) => {
-    await load(request.params.id);
+  app.delete('/articles/:id', { config: { access: 'kb.write' }, schema: { tags, summary: 'Delete an article', params: IdParams, response: withErrors({ 204: Type.Null() }) } }, async (request, reply) => {
+    await load(request, request.params.id);
     await db.deleteFrom('kb_articles').where('id', '=', request.params.id).execute();
     return reply.code(204).send(null);
   });

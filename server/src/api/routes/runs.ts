@@ -1,7 +1,10 @@
 // Runs: start, list (keyset pagination), inspect, history, send events, retry stuck runs.
 // Every state change goes through the runtime, which applies it in one transaction.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
+import { scopeOf } from '../../auth/plugin.ts';
+import { ticketVisible } from '../../auth/scope.ts';
 import { Type } from 'typebox';
 import type { Database } from '../../db/types.ts';
 import { FlowdeskError, invalidInput, notFound } from '../../errors.ts';
@@ -75,6 +78,14 @@ class NodeIndexCache {
 export const runRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db' | 'runtime'>> = async (app, { db, runtime }) => {
   const nodes = new NodeIndexCache();
 
+  /** A run of a ticket outside the caller's scope is a 404 (its existence is not disclosed). */
+  async function visibleRun(request: FastifyRequest, id: string) {
+    const row = await findRun(db, id);
+    const ticket = row?.ticket_id ? await findTicket(db, row.ticket_id) : undefined;
+    if (!row || (row.ticket_id && (!ticket || !ticketVisible(scopeOf(request), ticket)))) throw notFound('run', id);
+    return row;
+  }
+
   async function loadRun(id: string) {
     const row = await findRun(db, id);
     if (!row) throw notFound('run', id);
@@ -85,6 +96,7 @@ export const runRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db' | 'runtime'
   app.post(
     '/',
     {
+      config: { access: 'runs.write' },
       schema: {
         tags,
         summary: 'Start a run',
@@ -115,7 +127,8 @@ export const runRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db' | 'runtime'
         }
         versionId = latest.id;
       }
-      if (ticketId && !(await findTicket(db, ticketId))) throw withPath(notFound('ticket', ticketId), '/body/ticketId');
+      const target = ticketId ? await findTicket(db, ticketId) : undefined;
+      if (ticketId && (!target || !ticketVisible(scopeOf(request), target))) throw withPath(notFound('ticket', ticketId), '/body/ticketId');
       const { run } = await runtime.startRun({
         workflowVersionId: versionId,
         ...(ticketId !== undefined ? { ticketId } : {}),
@@ -128,6 +141,7 @@ export const runRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db' | 'runtime'
   app.get(
     '/',
     {
+      config: { access: 'runs.read' },
       schema: {
         tags,
         summary: 'List runs, newest first',
@@ -142,6 +156,7 @@ export const runRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db' | 'runtime'
       const { status, workflowId, cursor } = request.query;
       const limit = request.query.limit ?? DEFAULT_PAGE_SIZE;
       const rows = await listRuns(db, {
+        scope: scopeOf(request),
         limit,
         ...(status ? { status } : {}),
         ...(workflowId ? { workflowId } : {}),
@@ -156,6 +171,7 @@ export const runRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db' | 'runtime'
   app.get(
     '/:id',
     {
+      config: { access: 'runs.read' },
       schema: {
         tags,
         summary: 'Get a run with its workflow key/version and current node',
@@ -163,12 +179,13 @@ export const runRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db' | 'runtime'
         response: withErrors({ 200: RunResponse }),
       },
     },
-    async (request) => ({ run: await loadRun(request.params.id) }),
+    async (request) => ({ run: await loadRun((await visibleRun(request, request.params.id)).id) }),
   );
 
   app.get(
     '/:id/history',
     {
+      config: { access: 'runs.read' },
       schema: {
         tags,
         summary: "A run's append-only history, ordered by sequence",
@@ -177,8 +194,7 @@ export const runRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db' | 'runtime'
       },
     },
     async (request) => {
-      const row = await findRun(db, request.params.id);
-      if (!row) throw notFound('run', request.params.id);
+      const row = await visibleRun(request, request.params.id);
       return { history: (await listHistory(db, row.id)).map(toHistoryEntry) };
     },
   );
@@ -186,6 +202,7 @@ export const runRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db' | 'runtime'
   app.post(
     '/:id/events',
     {
+      config: { access: 'runs.write' },
       schema: {
         tags,
         summary: 'Send an event to a run',
@@ -200,6 +217,7 @@ export const runRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db' | 'runtime'
       },
     },
     async (request) => {
+      await visibleRun(request, request.params.id);
       const result = await runtime.sendEvent(request.params.id, request.body);
       if (!result.applied) {
         throw new FlowdeskError(ErrorCodes.eventNotApplicable, 409, result.reason ?? 'the event is not applicable to the run in its current state');
@@ -211,6 +229,7 @@ export const runRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db' | 'runtime'
   app.post(
     '/:id/retry',
     {
+      config: { access: 'runs.write' },
       schema: {
         tags,
         summary: 'Retry the failed work of a stuck run',
@@ -220,6 +239,7 @@ export const runRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db' | 'runtime'
       },
     },
     async (request) => {
+      await visibleRun(request, request.params.id);
       const { run } = await runtime.retry(request.params.id);
       return { run: await loadRun(run.id) };
     },

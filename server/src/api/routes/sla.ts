@@ -2,6 +2,9 @@
 // (due times, remaining business time, pause, breaches). Structure is checked by the route schemas
 // (closed objects); a calendar's meaning (known IANA zone, start < end, no overlaps, real dates) by the
 // SLA module, both reported with JSON pointers under /body.
+import { scopeOf } from '../../auth/plugin.ts';
+import { ticketVisible } from '../../auth/scope.ts';
+import { findTicket } from '../repos/tickets.repo.ts';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type, type Static } from 'typebox';
 import type { Kysely } from 'kysely';
@@ -223,7 +226,7 @@ export const slaRoutes: FastifyPluginAsyncTypebox<SlaRouteOptions> = async (app,
 
   app.post(
     '/calendars',
-    { schema: { tags: calendarTags, summary: 'Create a business-hours calendar', body: CalendarBody, response: withErrors({ 201: Type.Object({ calendar: CalendarSchema }, { additionalProperties: false }) }) } },
+    { config: { access: 'sla.write' }, schema: { tags: calendarTags, summary: 'Create a business-hours calendar', body: CalendarBody, response: withErrors({ 201: Type.Object({ calendar: CalendarSchema }, { additionalProperties: false }) }) } },
     async (request, reply) => {
       const body = request.body;
       checkCalendar(body);
@@ -242,7 +245,7 @@ export const slaRoutes: FastifyPluginAsyncTypebox<SlaRouteOptions> = async (app,
 
   app.get(
     '/calendars',
-    { schema: { tags: calendarTags, summary: 'List calendars', querystring: OrgQuery, response: withErrors({ 200: Type.Object({ calendars: Type.Array(CalendarSchema) }, { additionalProperties: false }) }) } },
+    { config: { access: 'sla.read' }, schema: { tags: calendarTags, summary: 'List calendars', querystring: OrgQuery, response: withErrors({ 200: Type.Object({ calendars: Type.Array(CalendarSchema) }, { additionalProperties: false }) }) } },
     async (request) => {
       const rows = await db.selectFrom('calendars').select(calendarSelection()).where('organisation_id', '=', request.query.organisationId ?? DEFAULT_ORGANISATION_ID).orderBy('name').execute();
       return { calendars: rows.map(toCalendar) };
@@ -251,7 +254,7 @@ export const slaRoutes: FastifyPluginAsyncTypebox<SlaRouteOptions> = async (app,
 
   app.get(
     '/calendars/:id',
-    { schema: { tags: calendarTags, summary: 'Get a calendar', params: IdParams, response: withErrors({ 200: Type.Object({ calendar: CalendarSchema }, { additionalProperties: false }) }) } },
+    { config: { access: 'sla.read' }, schema: { tags: calendarTags, summary: 'Get a calendar', params: IdParams, response: withErrors({ 200: Type.Object({ calendar: CalendarSchema }, { additionalProperties: false }) }) } },
     async (request) => {
       const row = await calendarById(request.params.id);
       if (!row) throw notFound('calendar', request.params.id);
@@ -262,6 +265,7 @@ export const slaRoutes: FastifyPluginAsyncTypebox<SlaRouteOptions> = async (app,
   app.put(
     '/calendars/:id',
     {
+      config: { access: 'sla.write' },
       schema: {
         tags: calendarTags,
         summary: 'Replace a calendar',
@@ -292,7 +296,7 @@ export const slaRoutes: FastifyPluginAsyncTypebox<SlaRouteOptions> = async (app,
 
   app.delete(
     '/calendars/:id',
-    { schema: { tags: calendarTags, summary: 'Delete a calendar that no policy or agent uses', params: IdParams, response: withErrors({ 204: Type.Null() }) } },
+    { config: { access: 'sla.write' }, schema: { tags: calendarTags, summary: 'Delete a calendar that no policy or agent uses', params: IdParams, response: withErrors({ 204: Type.Null() }) } },
     async (request, reply) => {
       const id = request.params.id;
       if (!(await calendarById(id))) throw notFound('calendar', id);
@@ -311,7 +315,7 @@ export const slaRoutes: FastifyPluginAsyncTypebox<SlaRouteOptions> = async (app,
 
   app.post(
     '/sla-policies',
-    { schema: { tags: policyTags, summary: 'Create an SLA policy', body: PolicyBody, response: withErrors({ 201: Type.Object({ policy: PolicySchema }, { additionalProperties: false }) }) } },
+    { config: { access: 'sla.write' }, schema: { tags: policyTags, summary: 'Create an SLA policy', body: PolicyBody, response: withErrors({ 201: Type.Object({ policy: PolicySchema }, { additionalProperties: false }) }) } },
     async (request, reply) => {
       const body = request.body;
       const organisationId = body.organisationId ?? DEFAULT_ORGANISATION_ID;
@@ -330,7 +334,7 @@ export const slaRoutes: FastifyPluginAsyncTypebox<SlaRouteOptions> = async (app,
 
   app.get(
     '/sla-policies',
-    { schema: { tags: policyTags, summary: 'List SLA policies in the order they are tried', querystring: OrgQuery, response: withErrors({ 200: Type.Object({ policies: Type.Array(PolicySchema) }, { additionalProperties: false }) }) } },
+    { config: { access: 'sla.read' }, schema: { tags: policyTags, summary: 'List SLA policies in the order they are tried', querystring: OrgQuery, response: withErrors({ 200: Type.Object({ policies: Type.Array(PolicySchema) }, { additionalProperties: false }) }) } },
     async (request) => {
       const rows = await db
         .selectFrom('sla_policies')
@@ -346,7 +350,7 @@ export const slaRoutes: FastifyPluginAsyncTypebox<SlaRouteOptions> = async (app,
 
   app.get(
     '/sla-policies/:id',
-    { schema: { tags: policyTags, summary: 'Get an SLA policy', params: IdParams, response: withErrors({ 200: Type.Object({ policy: PolicySchema }, { additionalProperties: false }) }) } },
+    { config: { access: 'sla.read' }, schema: { tags: policyTags, summary: 'Get an SLA policy', params: IdParams, response: withErrors({ 200: Type.Object({ policy: PolicySchema }, { additionalProperties: false }) }) } },
     async (request) => {
       const row = await policyById(request.params.id);
       if (!row) throw notFound('SLA policy', request.params.id);
@@ -357,6 +361,7 @@ export const slaRoutes: FastifyPluginAsyncTypebox<SlaRouteOptions> = async (app,
   app.put(
     '/sla-policies/:id',
     {
+      config: { access: 'sla.write' },
       schema: {
         tags: policyTags,
         summary: 'Replace an SLA policy',
@@ -383,7 +388,7 @@ export const slaRoutes: FastifyPluginAsyncTypebox<SlaRouteOptions> = async (app,
 
   app.delete(
     '/sla-policies/:id',
-    { schema: { tags: policyTags, summary: 'Delete an SLA policy no ticket has used (deactivate it otherwise)', params: IdParams, response: withErrors({ 204: Type.Null() }) } },
+    { config: { access: 'sla.write' }, schema: { tags: policyTags, summary: 'Delete an SLA policy no ticket has used (deactivate it otherwise)', params: IdParams, response: withErrors({ 204: Type.Null() }) } },
     async (request, reply) => {
       const id = request.params.id;
       if (!(await policyById(id))) throw notFound('SLA policy', id);
@@ -400,6 +405,7 @@ export const slaRoutes: FastifyPluginAsyncTypebox<SlaRouteOptions> = async (app,
   app.get(
     '/tickets/:id/sla',
     {
+      config: { access: 'tickets.read' },
       schema: {
         tags: ['sla'],
         summary: "A ticket's SLA: due times, remaining business time, pause and breaches",
@@ -409,6 +415,8 @@ export const slaRoutes: FastifyPluginAsyncTypebox<SlaRouteOptions> = async (app,
       },
     },
     async (request) => {
+      const ticket = await findTicket(db, request.params.id);
+      if (!ticket || !ticketVisible(scopeOf(request), ticket)) throw notFound('ticket', request.params.id);
       const view = await getTicketSla(db, request.params.id, now());
       if (!view) return { sla: null };
       return {

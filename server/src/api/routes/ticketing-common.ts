@@ -6,9 +6,9 @@ import { findNul, type AttachmentInput } from '../../ticketing/index.ts';
 import type { TicketingContext } from '../../ticketing/index.ts';
 import type { ApiDeps } from '../deps.ts';
 
-/** Until organisations and auth arrive (security issue), every request works in the default organisation. */
-export function organisationOf(): string {
-  return DEFAULT_ORGANISATION_ID;
+/** The organisation a request works in: the principal's; public routes (no principal) serve the default one. */
+export function organisationOf(request: FastifyRequest): string {
+  return request.principal?.organisationId ?? DEFAULT_ORGANISATION_ID;
 }
 
 export function ticketingContext(deps: Pick<ApiDeps, 'db' | 'runtime' | 'logger'>): TicketingContext {

@@ -1,8 +1,12 @@
 // Tickets: create (any channel's REST entry), list with filters and keyset pagination, full-text search,
 // read with thread, reply / internal note, change, download attachments, apply a macro.
+import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { invalidInput, notFound } from '../../errors.ts';
+import { principalOf, scopeOf } from '../../auth/plugin.ts';
+import { can } from '../../auth/principal.ts';
+import { ticketVisible } from '../../auth/scope.ts';
 import { addMessage, applyMacro, createTicket, updateTicket } from '../../ticketing/index.ts';
 import type { ApiDeps } from '../deps.ts';
 import { findDefinitions, findRun, type RunRow } from '../repos/runs.repo.ts';
@@ -41,15 +45,17 @@ export const ticketRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db' | 'runti
     return rows.map((row) => toRun(row, indexNodes(definitions.get(row.workflow_version_id))));
   }
 
-  async function loadTicket(id: string) {
+  /** A ticket outside the caller's scope is a 404, not a 403: its existence is not disclosed. */
+  async function loadTicket(request: FastifyRequest, id: string) {
     const ticket = await findTicket(db, id);
-    if (!ticket || ticket.organisation_id !== organisationOf()) throw notFound('ticket', id);
+    if (!ticket || !ticketVisible(scopeOf(request), ticket)) throw notFound('ticket', id);
     return ticket;
   }
 
   app.post(
     '/',
     {
+      config: { access: 'tickets.write' },
       bodyLimit: ATTACHMENT_BODY_LIMIT,
       schema: {
         tags,
@@ -72,7 +78,7 @@ export const ticketRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db' | 'runti
       const result = await withRequestPaths(
         async () =>
           createTicket(ctx, {
-            organisationId: organisationOf(),
+            organisationId: organisationOf(request),
             subject: body.subject,
             body: body.body ?? '',
             priority: body.priority,
@@ -99,6 +105,7 @@ export const ticketRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db' | 'runti
   app.get(
     '/',
     {
+      config: { access: 'tickets.read' },
       schema: {
         tags,
         summary: 'List tickets',
@@ -111,7 +118,7 @@ export const ticketRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db' | 'runti
       const q = request.query;
       const limit = q.limit ?? DEFAULT_PAGE_SIZE;
       const rows = await listTickets(db, {
-        organisationId: organisationOf(),
+        scope: scopeOf(request),
         status: q.status,
         priority: q.priority,
         channel: q.channel,
@@ -132,6 +139,7 @@ export const ticketRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db' | 'runti
   app.get(
     '/search',
     {
+      config: { access: 'tickets.read' },
       schema: {
         tags,
         summary: 'Search tickets',
@@ -145,7 +153,7 @@ export const ticketRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db' | 'runti
     async (request) => {
       const limit = request.query.limit ?? DEFAULT_PAGE_SIZE;
       const offset = decodeOffset(request.query.cursor);
-      const rows = await searchTickets(db, organisationOf(), request.query.q, limit, offset);
+      const rows = await searchTickets(db, scopeOf(request), request.query.q, limit, offset);
       const page = rows.slice(0, limit);
       return {
         hits: page.map((row) => ({ ticket: toTicketFull(row), rank: Number(row.rank), snippet: row.snippet })),
@@ -157,6 +165,7 @@ export const ticketRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db' | 'runti
   app.get(
     '/:id',
     {
+      config: { access: 'tickets.read' },
       schema: {
         tags,
         summary: 'Get a ticket with its thread',
@@ -167,7 +176,7 @@ export const ticketRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db' | 'runti
       },
     },
     async (request) => {
-      const ticket = await loadTicket(request.params.id);
+      const ticket = await loadTicket(request, request.params.id);
       const [{ messages, attachments }, customer] = await Promise.all([
         listThread(db, ticket.id),
         ticket.customer_id ? findCustomer(db, ticket.organisation_id, ticket.customer_id) : Promise.resolve(undefined),
@@ -176,7 +185,7 @@ export const ticketRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db' | 'runti
       return {
         ticket: toTicketFull(ticket),
         customer: customer ? toCustomer(customer, identities) : null,
-        messages: messages.map((m) => toMessage(m, attachments)),
+        messages: messages.filter((m) => m.visibility === 'public' || can(principalOf(request), 'tickets.internal')).map((m) => toMessage(m, attachments)),
       };
     },
   );
@@ -184,6 +193,7 @@ export const ticketRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db' | 'runti
   app.post(
     '/:id/messages',
     {
+      config: { access: 'tickets.write' },
       bodyLimit: ATTACHMENT_BODY_LIMIT,
       schema: {
         tags,
@@ -196,7 +206,7 @@ export const ticketRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db' | 'runti
       },
     },
     async (request, reply) => {
-      await loadTicket(request.params.id);
+      await loadTicket(request, request.params.id);
       const b = request.body;
       const result = await withRequestPaths(
         async () =>
@@ -204,7 +214,7 @@ export const ticketRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db' | 'runti
             ticketId: request.params.id,
             visibility: b.visibility ?? 'public',
             authorType: b.authorType ?? 'agent',
-            authorAgentId: b.authorAgentId,
+            authorAgentId: b.authorAgentId ?? ((b.authorType ?? 'agent') === 'agent' ? (principalOf(request).agentId ?? undefined) : undefined),
             authorCustomerId: b.authorCustomerId,
             channel: b.channel ?? 'api',
             bodyText: b.body,
@@ -220,6 +230,7 @@ export const ticketRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db' | 'runti
   app.patch(
     '/:id',
     {
+      config: { access: 'tickets.write' },
       schema: {
         tags,
         summary: 'Change a ticket',
@@ -232,7 +243,7 @@ export const ticketRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db' | 'runti
       },
     },
     async (request) => {
-      await loadTicket(request.params.id);
+      await loadTicket(request, request.params.id);
       const result = await withRequestPaths(() => updateTicket(ctx, request.params.id, request.body), '/body');
       return { ticket: toTicketFull(result.ticket), changed: result.changed, runs: await runDtos(result.runs.map((r) => r.id)) };
     },
@@ -241,6 +252,7 @@ export const ticketRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db' | 'runti
   app.get(
     '/:id/attachments/:attachmentId',
     {
+      config: { access: 'tickets.read' },
       schema: {
         tags,
         summary: 'Download an attachment',
@@ -250,7 +262,7 @@ export const ticketRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db' | 'runti
       },
     },
     async (request, reply) => {
-      await loadTicket(request.params.id);
+      await loadTicket(request, request.params.id);
       const file = await findAttachment(db, request.params.id, request.params.attachmentId);
       if (!file) throw notFound('attachment', request.params.attachmentId);
       const ascii = file.filename.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
@@ -269,6 +281,7 @@ export const ticketRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db' | 'runti
   app.post(
     '/:id/macros/:macroId',
     {
+      config: { access: 'tickets.write' },
       schema: {
         tags,
         summary: 'Apply a macro',
@@ -281,8 +294,8 @@ export const ticketRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db' | 'runti
       },
     },
     async (request) => {
-      await loadTicket(request.params.id);
-      const result = await withRequestPaths(() => applyMacro(ctx, { ticketId: request.params.id, macroId: request.params.macroId, authorAgentId: request.body?.authorAgentId }), '/body');
+      await loadTicket(request, request.params.id);
+      const result = await withRequestPaths(() => applyMacro(ctx, { ticketId: request.params.id, macroId: request.params.macroId, authorAgentId: request.body?.authorAgentId ?? principalOf(request).agentId ?? undefined }), '/body');
       return {
         ticket: toTicketFull(result.ticket),
         message: result.message ? toMessage(result.message) : null,

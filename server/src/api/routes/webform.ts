@@ -34,7 +34,7 @@ export const webFormRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db' | 'runt
   app.get(
     '/form',
     {
-      config: { rateLimit: { max: 120, timeWindow: 60_000 } },
+      config: { access: 'public', rateLimit: { max: 120, timeWindow: 60_000 } },
       schema: {
         tags,
         summary: 'The public ticket form',
@@ -42,8 +42,8 @@ export const webFormRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db' | 'runt
         response: withErrors({ 200: Type.Object({ schema: Type.Unknown() }, { additionalProperties: false }) }),
       },
     },
-    async () => {
-      const fields = (await organisationFieldsSchema(options.db, organisationOf())) ?? { type: 'object' };
+    async (request) => {
+      const fields = (await organisationFieldsSchema(options.db, organisationOf(request))) ?? { type: 'object' };
       return {
         schema: {
           $schema: 'https://json-schema.org/draft/2020-12/schema',
@@ -66,7 +66,7 @@ export const webFormRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db' | 'runt
   app.post(
     '/tickets',
     {
-      config: { rateLimit: { max: options.rateLimitMax ?? 10, timeWindow: options.rateLimitWindowMs ?? 60_000 } },
+      config: { access: 'public', rateLimit: { max: options.rateLimitMax ?? 10, timeWindow: options.rateLimitWindowMs ?? 60_000 } },
       schema: {
         tags,
         summary: 'Submit the public form',
@@ -80,7 +80,7 @@ export const webFormRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db' | 'runt
       const result = await withRequestPaths(
         () =>
           createTicket(ctx, {
-            organisationId: organisationOf(),
+            organisationId: organisationOf(request),
             subject: b.subject,
             body: b.body,
             channel: 'web_form',

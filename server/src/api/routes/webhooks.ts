@@ -1,6 +1,7 @@
 // Webhooks: the signed inbound hook (POST /api/hooks/:sourceId, public and rate-limited), CRUD for inbound
 // sources and outbound endpoints, and the outbound delivery log with manual retry. Secrets are returned
 // once, on create. See docs/channels.md "Webhooks".
+import type { FastifyRequest } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
@@ -18,6 +19,7 @@ import {
 } from '../../channels/webhooks/index.ts';
 import type { WebhookDelivery, WebhookEndpoint, WebhookSource } from '../../db/tables/webhooks.ts';
 import type { ApiDeps } from '../deps.ts';
+import { sealSecret, type SecretBox } from '../../secrets/index.ts';
 import { DateTime, IdParams, Nullable, StringEnum, Uuid, withErrors } from '../schemas.ts';
 import { organisationOf, rejectNul, ticketingContext } from './ticketing-common.ts';
 
@@ -27,6 +29,8 @@ export interface WebhookRouteOptions {
   rateLimitWindowMs?: number;
   /** Unix seconds (tests inject a clock for the signature tolerance). */
   nowSeconds?: () => number;
+  /** Encrypts the HMAC secrets at rest (see server/src/secrets). */
+  secrets?: SecretBox;
 }
 
 const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString());
@@ -110,6 +114,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db' | 'runt
       '/hooks/:sourceId',
       {
         config: {
+          access: 'public',
           rateLimit: {
             max: options.rateLimitMax ?? 300,
             timeWindow: options.rateLimitWindowMs ?? 60_000,
@@ -133,7 +138,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db' | 'runt
       },
       async (request, reply) => {
         const rawBody = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-        const result = await receiveWebhook(ctx, { sourceId: request.params.sourceId, headers: request.headers, rawBody, nowSeconds: options.nowSeconds?.() });
+        const result = await receiveWebhook(ctx, { sourceId: request.params.sourceId, headers: request.headers, rawBody, nowSeconds: options.nowSeconds?.(), secrets: options.secrets });
         return reply.code(201).send(result);
       },
     );
@@ -145,13 +150,13 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db' | 'runt
     admin.addHook('preValidation', rejectNul);
     const tags = ['webhooks'];
 
-    async function loadSource(id: string) {
-      const row = await db.selectFrom('webhook_sources').selectAll().where('id', '=', id).where('organisation_id', '=', organisationOf()).executeTakeFirst();
+    async function loadSource(request: FastifyRequest, id: string) {
+      const row = await db.selectFrom('webhook_sources').selectAll().where('id', '=', id).where('organisation_id', '=', organisationOf(request)).executeTakeFirst();
       if (!row) throw notFound('webhook source', id);
       return row;
     }
-    async function loadEndpoint(id: string) {
-      const row = await db.selectFrom('webhook_endpoints').selectAll().where('id', '=', id).where('organisation_id', '=', organisationOf()).executeTakeFirst();
+    async function loadEndpoint(request: FastifyRequest, id: string) {
+      const row = await db.selectFrom('webhook_endpoints').selectAll().where('id', '=', id).where('organisation_id', '=', organisationOf(request)).executeTakeFirst();
       if (!row) throw notFound('webhook endpoint', id);
       return row;
     }
@@ -161,6 +166,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db' | 'runt
     admin.post(
       '/webhook-sources',
       {
+        config: { access: 'integrations.manage' },
         schema: {
           tags,
           summary: 'Create an inbound webhook source',
@@ -173,28 +179,28 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db' | 'runt
         const b = request.body;
         const mapping = resolveMapping(b.preset as MappingPreset | undefined, b.mapping as Partial<WebhookMapping> | undefined);
         const secret = b.secret ?? newSecret();
-        const exists = await db.selectFrom('webhook_sources').select('id').where('organisation_id', '=', organisationOf()).where('name', '=', b.name).executeTakeFirst();
+        const exists = await db.selectFrom('webhook_sources').select('id').where('organisation_id', '=', organisationOf(request)).where('name', '=', b.name).executeTakeFirst();
         if (exists) throw conflict(`a webhook source named ${JSON.stringify(b.name)} already exists`, [{ path: '/body/name', message: '/body/name: is already used' }]);
         const row = await db
           .insertInto('webhook_sources')
-          .values({ organisation_id: organisationOf(), name: b.name, secret, mapping: JSON.stringify(mapping), active: b.active ?? true })
+          .values({ organisation_id: organisationOf(request), name: b.name, secret: sealSecret(options.secrets, secret, 'webhook_sources.secret'), mapping: JSON.stringify(mapping), active: b.active ?? true })
           .returningAll()
           .executeTakeFirstOrThrow();
         return reply.code(201).send({ source: toSource(row), secret });
       },
     );
-    admin.get('/webhook-sources', { schema: { tags, summary: 'List inbound webhook sources', response: withErrors({ 200: Type.Object({ sources: Type.Array(SourceSchema) }, { additionalProperties: false }) }) } }, async () => {
-      const rows = await db.selectFrom('webhook_sources').selectAll().where('organisation_id', '=', organisationOf()).orderBy('name').limit(1000).execute();
+    admin.get('/webhook-sources', { config: { access: 'integrations.manage' }, schema: { tags, summary: 'List inbound webhook sources', response: withErrors({ 200: Type.Object({ sources: Type.Array(SourceSchema) }, { additionalProperties: false }) }) } }, async (request) => {
+      const rows = await db.selectFrom('webhook_sources').selectAll().where('organisation_id', '=', organisationOf(request)).orderBy('name').limit(1000).execute();
       return { sources: rows.map(toSource) };
     });
-    admin.get('/webhook-sources/:id', { schema: { tags, summary: 'Get an inbound webhook source', params: IdParams, response: withErrors({ 200: SourceResponse }) } }, async (request) => ({
-      source: toSource(await loadSource(request.params.id)),
+    admin.get('/webhook-sources/:id', { config: { access: 'integrations.manage' }, schema: { tags, summary: 'Get an inbound webhook source', params: IdParams, response: withErrors({ 200: SourceResponse }) } }, async (request) => ({
+      source: toSource(await loadSource(request, request.params.id)),
     }));
     admin.patch(
       '/webhook-sources/:id',
-      { schema: { tags, summary: 'Change an inbound webhook source', description: 'A preset and/or mapping replaces the mapping.', params: IdParams, body: UpdateSourceBody, response: withErrors({ 200: SourceResponse }) } },
+      { config: { access: 'integrations.manage' }, schema: { tags, summary: 'Change an inbound webhook source', description: 'A preset and/or mapping replaces the mapping.', params: IdParams, body: UpdateSourceBody, response: withErrors({ 200: SourceResponse }) } },
       async (request) => {
-        await loadSource(request.params.id);
+        await loadSource(request, request.params.id);
         const b = request.body;
         const mapping = b.preset !== undefined || b.mapping !== undefined ? resolveMapping(b.preset as MappingPreset | undefined, b.mapping as Partial<WebhookMapping> | undefined) : undefined;
         const row = await db
@@ -206,8 +212,8 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db' | 'runt
         return { source: toSource(row) };
       },
     );
-    admin.delete('/webhook-sources/:id', { schema: { tags, summary: 'Delete an inbound webhook source', params: IdParams, response: withErrors({ 204: Type.Null() }) } }, async (request, reply) => {
-      await loadSource(request.params.id);
+    admin.delete('/webhook-sources/:id', { config: { access: 'integrations.manage' }, schema: { tags, summary: 'Delete an inbound webhook source', params: IdParams, response: withErrors({ 204: Type.Null() }) } }, async (request, reply) => {
+      await loadSource(request, request.params.id);
       await db.deleteFrom('webhook_sources').where('id', '=', request.params.id).execute();
       return reply.code(204).send(null);
     });
@@ -215,6 +221,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db' | 'runt
     admin.post(
       '/webhook-endpoints',
       {
+        config: { access: 'integrations.manage' },
         schema: {
           tags,
           summary: 'Create an outbound webhook endpoint',
@@ -228,21 +235,21 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db' | 'runt
         const secret = b.secret ?? newSecret();
         const row = await db
           .insertInto('webhook_endpoints')
-          .values({ organisation_id: organisationOf(), url: b.url, kind: b.kind ?? 'generic', secret, events: [...b.events], active: b.active ?? true })
+          .values({ organisation_id: organisationOf(request), url: b.url, kind: b.kind ?? 'generic', secret: sealSecret(options.secrets, secret, 'webhook_endpoints.secret'), events: [...b.events], active: b.active ?? true })
           .returningAll()
           .executeTakeFirstOrThrow();
         return reply.code(201).send({ endpoint: toEndpoint(row), secret });
       },
     );
-    admin.get('/webhook-endpoints', { schema: { tags, summary: 'List outbound webhook endpoints', response: withErrors({ 200: Type.Object({ endpoints: Type.Array(EndpointSchema) }, { additionalProperties: false }) }) } }, async () => {
-      const rows = await db.selectFrom('webhook_endpoints').selectAll().where('organisation_id', '=', organisationOf()).orderBy('created_at').limit(1000).execute();
+    admin.get('/webhook-endpoints', { config: { access: 'integrations.manage' }, schema: { tags, summary: 'List outbound webhook endpoints', response: withErrors({ 200: Type.Object({ endpoints: Type.Array(EndpointSchema) }, { additionalProperties: false }) }) } }, async (request) => {
+      const rows = await db.selectFrom('webhook_endpoints').selectAll().where('organisation_id', '=', organisationOf(request)).orderBy('created_at').limit(1000).execute();
       return { endpoints: rows.map(toEndpoint) };
     });
-    admin.get('/webhook-endpoints/:id', { schema: { tags, summary: 'Get an outbound webhook endpoint', params: IdParams, response: withErrors({ 200: EndpointResponse }) } }, async (request) => ({
-      endpoint: toEndpoint(await loadEndpoint(request.params.id)),
+    admin.get('/webhook-endpoints/:id', { config: { access: 'integrations.manage' }, schema: { tags, summary: 'Get an outbound webhook endpoint', params: IdParams, response: withErrors({ 200: EndpointResponse }) } }, async (request) => ({
+      endpoint: toEndpoint(await loadEndpoint(request, request.params.id)),
     }));
-    admin.patch('/webhook-endpoints/:id', { schema: { tags, summary: 'Change an outbound webhook endpoint', params: IdParams, body: UpdateEndpointBody, response: withErrors({ 200: EndpointResponse }) } }, async (request) => {
-      await loadEndpoint(request.params.id);
+    admin.patch('/webhook-endpoints/:id', { config: { access: 'integrations.manage' }, schema: { tags, summary: 'Change an outbound webhook endpoint', params: IdParams, body: UpdateEndpointBody, response: withErrors({ 200: EndpointResponse }) } }, async (request) => {
+      await loadEndpoint(request, request.params.id);
       const b = request.body;
       const row = await db
         .updateTable('webhook_endpoints')
@@ -252,16 +259,16 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db' | 'runt
         .executeTakeFirstOrThrow();
       return { endpoint: toEndpoint(row) };
     });
-    admin.delete('/webhook-endpoints/:id', { schema: { tags, summary: 'Delete an outbound webhook endpoint and its log', params: IdParams, response: withErrors({ 204: Type.Null() }) } }, async (request, reply) => {
-      await loadEndpoint(request.params.id);
+    admin.delete('/webhook-endpoints/:id', { config: { access: 'integrations.manage' }, schema: { tags, summary: 'Delete an outbound webhook endpoint and its log', params: IdParams, response: withErrors({ 204: Type.Null() }) } }, async (request, reply) => {
+      await loadEndpoint(request, request.params.id);
       await db.deleteFrom('webhook_endpoints').where('id', '=', request.params.id).execute();
       return reply.code(204).send(null);
     });
     admin.get(
       '/webhook-endpoints/:id/deliveries',
-      { schema: { tags, summary: 'The delivery log of an endpoint (newest first)', params: IdParams, querystring: DeliveriesQuery, response: withErrors({ 200: Type.Object({ deliveries: Type.Array(DeliverySchema) }, { additionalProperties: false }) }) } },
+      { config: { access: 'integrations.manage' }, schema: { tags, summary: 'The delivery log of an endpoint (newest first)', params: IdParams, querystring: DeliveriesQuery, response: withErrors({ 200: Type.Object({ deliveries: Type.Array(DeliverySchema) }, { additionalProperties: false }) }) } },
       async (request) => {
-        await loadEndpoint(request.params.id);
+        await loadEndpoint(request, request.params.id);
         let query = db.selectFrom('webhook_deliveries').selectAll().where('endpoint_id', '=', request.params.id);
         if (request.query.status) query = query.where('status', '=', request.query.status);
         const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(request.query.limit ?? 50).execute();
@@ -270,9 +277,9 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db' | 'runt
     );
     admin.post(
       '/webhook-endpoints/:id/deliveries/:deliveryId/retry',
-      { schema: { tags, summary: 'Retry a failed delivery', description: '409 unless the delivery failed.', params: DeliveryParams, response: withErrors({ 202: Type.Object({ delivery: DeliverySchema }, { additionalProperties: false }) }) } },
+      { config: { access: 'integrations.manage' }, schema: { tags, summary: 'Retry a failed delivery', description: '409 unless the delivery failed.', params: DeliveryParams, response: withErrors({ 202: Type.Object({ delivery: DeliverySchema }, { additionalProperties: false }) }) } },
       async (request, reply) => {
-        await loadEndpoint(request.params.id);
+        await loadEndpoint(request, request.params.id);
         const found = await db.selectFrom('webhook_deliveries').selectAll().where('id', '=', request.params.deliveryId).where('endpoint_id', '=', request.params.id).executeTakeFirst();
         if (!found) throw notFound('delivery', request.params.deliveryId);
         if (!(await retryDelivery(db, options.runtime.boss, found.id))) throw conflict(`delivery ${found.id} is ${found.status}; only a failed delivery can be retried`);

@@ -26,6 +26,7 @@ export const workflowRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db'>> = as
   app.post(
     '/validate',
     {
+      config: { access: 'workflows.read' },
       schema: {
         tags,
         summary: 'Validate a workflow definition',
@@ -40,6 +41,7 @@ export const workflowRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db'>> = as
   app.post(
     '/',
     {
+      config: { access: 'workflows.write' },
       schema: {
         tags,
         summary: 'Create a workflow (as a draft)',
@@ -62,6 +64,7 @@ export const workflowRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db'>> = as
   app.get(
     '/',
     {
+      config: { access: 'workflows.read' },
       schema: {
         tags,
         summary: 'List workflows with their latest published version number',
@@ -74,6 +77,7 @@ export const workflowRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db'>> = as
   app.get(
     '/:id',
     {
+      config: { access: 'workflows.read' },
       schema: {
         tags,
         summary: 'Get a workflow: its draft and its published versions',
@@ -91,6 +95,7 @@ export const workflowRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db'>> = as
   app.put(
     '/:id/draft',
     {
+      config: { access: 'workflows.write' },
       schema: {
         tags,
         summary: "Replace a workflow's draft",
@@ -119,6 +124,7 @@ export const workflowRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db'>> = as
   app.post(
     '/:id/publish',
     {
+      config: { access: 'workflows.publish' },
       schema: {
         tags,
         summary: 'Publish the draft as a new immutable version',
@@ -158,6 +164,7 @@ export const workflowRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db'>> = as
   app.get(
     '/:id/versions/:version',
     {
+      config: { access: 'workflows.read' },
       schema: {
         tags,
         summary: 'Get one published version (immutable)',

@@ -8,6 +8,7 @@ export const devOutboxRoutes: FastifyPluginAsync<{ db: Kysely<Database> }> = asy
   app.get<{ Querystring: { ticketId?: string; limit?: number } }>(
     '/',
     {
+      config: { access: 'integrations.manage' },
       schema: {
         tags: ['email'],
         summary: 'Outbound email captured in development (newest first)',

@@ -10,6 +10,7 @@ import { addMessage, createTicket, resolveCustomer, type TicketingContext } from
 import { toRequestPaths } from '../../api/routes/ticketing-common.ts';
 import { applyMapping, type WebhookMapping } from './mapping.ts';
 import { DELIVERY_HEADER, SIGNATURE_HEADER, verifySignature } from './signature.ts';
+import { openSecret, type SecretBox } from '../../secrets/index.ts';
 
 export interface InboundRequest {
   sourceId: string;
@@ -17,6 +18,8 @@ export interface InboundRequest {
   rawBody: Buffer;
   /** Unix seconds (injected in tests). */
   nowSeconds?: number;
+  /** Decrypts the source's secret (stored encrypted at rest; legacy plaintext is read as is). */
+  secrets?: SecretBox;
 }
 
 export interface InboundResult {
@@ -33,7 +36,7 @@ export async function receiveWebhook(ctx: TicketingContext, request: InboundRequ
   const source = await ctx.db.selectFrom('webhook_sources').selectAll().where('id', '=', request.sourceId).executeTakeFirst();
   if (!source || !source.active) throw new FlowdeskError('FD_NOT_FOUND', 404, `webhook source ${JSON.stringify(request.sourceId)} does not exist or is inactive`);
 
-  const verdict = verifySignature(source.secret, request.headers[SIGNATURE_HEADER], request.rawBody, request.nowSeconds);
+  const verdict = verifySignature(openSecret(request.secrets, source.secret, 'webhook_sources.secret'), request.headers[SIGNATURE_HEADER], request.rawBody, request.nowSeconds);
   if (!verdict.ok) throw unauthorized(verdict.reason);
 
   const nonce = request.headers[DELIVERY_HEADER];

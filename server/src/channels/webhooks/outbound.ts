@@ -10,6 +10,7 @@ import { DEFAULT_ORGANISATION_ID } from '../../db/tables/ticketing.ts';
 import type { WebhookEndpointKind } from '../../db/tables/webhooks.ts';
 import type { Database } from '../../db/types.ts';
 import { DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, signatureHeader } from './signature.ts';
+import { openSecret, type SecretBox } from '../../secrets/index.ts';
 
 import { WEBHOOK_QUEUE } from '../../runtime/queues.ts';
 export { WEBHOOK_QUEUE };
@@ -138,6 +139,8 @@ export interface DeliverOptions {
   lastAttempt: boolean;
   timeoutMs?: number;
   ticketUrlBase?: string;
+  /** Decrypts the endpoint's secret (stored encrypted at rest; legacy plaintext is read as is). */
+  secrets?: SecretBox;
 }
 
 /** One attempt. Throws on failure (so pg-boss retries) unless it was the last attempt. */
@@ -164,7 +167,7 @@ export async function deliverWebhook(db: Kysely<Database>, deliveryId: string, o
       headers: {
         'content-type': 'application/json',
         'user-agent': 'Flowdesk-Webhooks/1',
-        [SIGNATURE_HEADER]: signatureHeader(row.secret, body),
+        [SIGNATURE_HEADER]: signatureHeader(openSecret(options.secrets, row.secret, 'webhook_endpoints.secret'), body),
         [DELIVERY_HEADER]: row.id,
         [EVENT_HEADER]: row.event,
       },

@@ -1,0 +1,32 @@
+// Account rows -> API shapes. Never includes hashes, secrets or TOTP seeds.
+import type { ApiToken, User } from '../db/tables/auth.ts';
+
+export function toUser(user: User, now = new Date()) {
+  return {
+    id: user.id,
+    email: user.email,
+    name: user.name,
+    role: user.role,
+    organisationId: user.organisation_id,
+    agentId: user.agent_id,
+    customerId: user.customer_id,
+    totpEnabled: user.totp_enabled,
+    disabled: user.disabled,
+    locked: user.locked_until !== null && user.locked_until.getTime() > now.getTime(),
+    lastLoginAt: user.last_login_at?.toISOString() ?? null,
+    createdAt: user.created_at.toISOString(),
+  };
+}
+
+export function toApiToken(token: ApiToken) {
+  return {
+    id: token.id,
+    name: token.name,
+    prefix: token.prefix,
+    scopes: token.scopes,
+    expiresAt: token.expires_at?.toISOString() ?? null,
+    lastUsedAt: token.last_used_at?.toISOString() ?? null,
+    revokedAt: token.revoked_at?.toISOString() ?? null,
+    createdAt: token.created_at.toISOString(),
+  };
+}

@@ -1,0 +1,124 @@
+// Organisation settings that belong to security: secrets (SMTP password, AI API keys...) stored encrypted
+// and never returned, and the retention policy. Admin only (settings.manage); every change is audited as
+// settings.changed, without secret values.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { recordAudit } from '../../audit/index.ts';
+import { FlowdeskError, notFound } from '../../errors.ts';
+import { organisationSecretContext } from '../../secrets/index.ts';
+import type { ApiDeps } from '../deps.ts';
+import { DateTime, Nullable, withErrors } from '../schemas.ts';
+import { rejectNul } from './ticketing-common.ts';
+import { auditOrigin, requestOrganisation } from './security-common.ts';
+
+const tags = ['security'];
+
+const SECRET_NAME = '^[a-z][a-z0-9_]*(\\.[a-z0-9_]+)+$';
+const SecretParams = Type.Object(
+  { name: Type.String({ minLength: 3, maxLength: 100, pattern: SECRET_NAME, description: 'Dotted lower-case name, e.g. smtp.password or ai.anthropic_api_key' }) },
+  { additionalProperties: false },
+);
+const SecretSchema = Type.Object({ name: Type.String(), updatedAt: DateTime() }, { additionalProperties: false });
+const PutSecretBody = Type.Object({ value: Type.String({ minLength: 1, maxLength: 10_000, description: 'The secret; stored encrypted, never returned' }) }, { additionalProperties: false });
+const RetentionSchema = Type.Object(
+  { closedTicketDays: Nullable(Type.Integer({ minimum: 1, maximum: 36_500, description: 'Resolved/closed tickets older than this are purged daily; null keeps them forever' })) },
+  { additionalProperties: false },
+);
+
+export const settingsRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db' | 'secrets'>> = async (app, { db, secrets }) => {
+  app.addHook('preValidation', rejectNul);
+
+  app.get(
+    '/secrets',
+    {
+      config: { access: 'settings.manage' },
+      schema: { tags, summary: 'List organisation secrets (names only)', description: 'Values are never returned.', response: withErrors({ 200: Type.Object({ secrets: Type.Array(SecretSchema) }, { additionalProperties: false }) }) },
+    },
+    async (request) => {
+      const rows = await db.selectFrom('organisation_secrets').select(['name', 'updated_at']).where('organisation_id', '=', requestOrganisation(request)).orderBy('name').execute();
+      return { secrets: rows.map((r) => ({ name: r.name, updatedAt: new Date(r.updated_at).toISOString() })) };
+    },
+  );
+
+  app.put(
+    '/secrets/:name',
+    {
+      config: { access: 'settings.manage' },
+      schema: {
+        tags,
+        summary: 'Set an organisation secret',
+        description: 'Encrypted with the master key (AES-256-GCM) before it is stored. 503 FD_SECRETS_UNAVAILABLE when the server has no master key.',
+        params: SecretParams,
+        body: PutSecretBody,
+        response: withErrors({ 200: Type.Object({ secret: SecretSchema }, { additionalProperties: false }) }),
+      },
+    },
+    async (request) => {
+      if (!secrets) throw new FlowdeskError('FD_SECRETS_UNAVAILABLE', 503, 'secrets cannot be stored: the server has no master key configured (FLOWDESK_MASTER_KEY)');
+      const origin = auditOrigin(request);
+      const { name } = request.params;
+      const value = secrets.encrypt(request.body.value, organisationSecretContext(origin.organisationId, name));
+      const row = await db.transaction().execute(async (trx) => {
+        const existed = await trx.selectFrom('organisation_secrets').select('name').where('organisation_id', '=', origin.organisationId).where('name', '=', name).executeTakeFirst();
+        const saved = await trx
+          .insertInto('organisation_secrets')
+          .values({ organisation_id: origin.organisationId, name, value })
+          .onConflict((oc) => oc.columns(['organisation_id', 'name']).doUpdateSet({ value, updated_at: new Date() }))
+          .returning(['name', 'updated_at'])
+          .executeTakeFirstOrThrow();
+        await recordAudit(trx, { ...origin, action: 'settings.changed', target: { type: 'secret', id: name }, before: { set: !!existed }, after: { set: true } });
+        return saved;
+      });
+      return { secret: { name: row.name, updatedAt: new Date(row.updated_at).toISOString() } };
+    },
+  );
+
+  app.delete(
+    '/secrets/:name',
+    { config: { access: 'settings.manage' }, schema: { tags, summary: 'Delete an organisation secret', params: SecretParams, response: withErrors({ 204: Type.Null() }) } },
+    async (request, reply) => {
+      const origin = auditOrigin(request);
+      await db.transaction().execute(async (trx) => {
+        const deleted = await trx.deleteFrom('organisation_secrets').where('organisation_id', '=', origin.organisationId).where('name', '=', request.params.name).executeTakeFirst();
+        if (Number(deleted.numDeletedRows) === 0) throw notFound('secret', request.params.name);
+        await recordAudit(trx, { ...origin, action: 'settings.changed', target: { type: 'secret', id: request.params.name }, before: { set: true }, after: { set: false } });
+      });
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.get(
+    '/retention',
+    { config: { access: 'settings.manage' }, schema: { tags, summary: 'Get the retention policy', response: withErrors({ 200: RetentionSchema }) } },
+    async (request) => {
+      const org = await db.selectFrom('organisations').select('retention_closed_days').where('id', '=', requestOrganisation(request)).executeTakeFirstOrThrow();
+      return { closedTicketDays: org.retention_closed_days };
+    },
+  );
+
+  app.put(
+    '/retention',
+    {
+      config: { access: 'settings.manage' },
+      schema: {
+        tags,
+        summary: 'Set the retention policy',
+        description: 'closedTicketDays: resolved/closed tickets resolved longer ago are purged (with messages, attachments, runs and history) by the daily retention job; null keeps everything.',
+        body: RetentionSchema,
+        response: withErrors({ 200: RetentionSchema }),
+      },
+    },
+    async (request) => {
+      const origin = auditOrigin(request);
+      const days = request.body.closedTicketDays;
+      await db.transaction().execute(async (trx) => {
+        const before = await trx.selectFrom('organisations').select('retention_closed_days').where('id', '=', origin.organisationId).forUpdate().executeTakeFirstOrThrow();
+        await trx.updateTable('organisations').set({ retention_closed_days: days }).where('id', '=', origin.organisationId).execute();
+        if (before.retention_closed_days !== days) {
+          await recordAudit(trx, { ...origin, action: 'settings.changed', target: { type: 'retention', id: origin.organisationId }, before: { closedTicketDays: before.retention_closed_days }, after: { closedTicketDays: days } });
+        }
+      });
+      return { closedTicketDays: days };
+    },
+  );
+};
