@@ -5,6 +5,7 @@ import { ConfigError } from './config.ts';
 import { CliError, exportXStateCommand, validateCommand } from './cli/workflow-commands.ts';
 import { aiCli } from '@flowdesk/ai/cli';
 import { registerSecurityCommands } from './cli/security-commands.ts';
+import { registerUserCommands } from './cli/user-commands.ts';
 
 function integer(name: string, min: number, max: number) {
   return (raw: string): number => {
@@ -67,6 +68,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
   });
 
   registerSecurityCommands(program, setExitCode);
+  registerUserCommands(program, setExitCode);
 
   return program;
 }

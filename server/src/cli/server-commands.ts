@@ -80,18 +80,23 @@ export async function startCommand(options: { demo: boolean; port?: number; work
     const demo = options.demo ? await loadDemo(database.db, logger) : undefined;
     if (options.demo) await (await import('../ai/demo.ts')).loadAiDemo(database.db, logger);
 
+    const accounts = await (await import('../auth/bootstrap.ts')).ensureFirstAccounts(database.db, logger, { demo: options.demo });
+
     const { buildApp } = await import('../api/app.ts');
-    const app = await buildApp({ db: database.db, runtime, logger, secrets });
-    await (await import('../api/designer-static.ts')).designerStatic(app);
     const email = await import('../channels/email/index.ts');
     const emailConfig = email.emailConfigFromEnv();
+    const listenPort = options.port ?? config.port;
+    const publicUrl = process.env.FLOWDESK_PUBLIC_URL?.trim() || `http://${displayHost(config.host)}:${listenPort}`;
+    const mailer = (await import('../auth/mailer.ts')).createAccountMailer(emailConfig, logger);
+    const app = await buildApp({ db: database.db, runtime, logger, secrets, mailer, auth: { publicUrl } });
+    await (await import('../api/designer-static.ts')).designerStatic(app);
     // Development (no FLOWDESK_SMTP_URL): outbound mail is captured and shown here instead of sent.
     if (!emailConfig.smtpUrl) await app.register(email.devOutboxRoutes, { prefix: '/api/dev/outbox', db: database.db });
     stack.add('HTTP server', () => app.close());
-    await app.listen({ port: options.port ?? config.port, host: config.host });
+    await app.listen({ port: listenPort, host: config.host });
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : (options.port ?? config.port);
-    process.stdout.write(banner({ host: config.host, port, postgres, demo, worker: options.worker }));
+    process.stdout.write(banner({ host: config.host, port, postgres, demo, worker: options.worker, accounts: accounts.banner }));
     const smtpPort = email.smtpPortFromEnv(process.env, options.demo);
     if (smtpPort !== undefined) {
       const intake = await email.createSmtpIntake({ ctx: { db: database.db, runtime, logger }, host: process.env.FLOWDESK_SMTP_HOST || '127.0.0.1', port: smtpPort, email: emailConfig });
@@ -127,9 +132,13 @@ export async function migrateCommand(): Promise<void> {
   await stack.run();
 }
 
-function banner(info: { host: string; port: number; postgres: Postgres; demo: DemoWorkflow | undefined; worker: boolean }): string {
-  // 0.0.0.0 / :: listen everywhere; a browser needs a concrete address.
-  const host = info.host === '0.0.0.0' || info.host === '::' ? '127.0.0.1' : info.host.includes(':') ? `[${info.host}]` : info.host;
+/** 0.0.0.0 / :: listen everywhere; a browser needs a concrete address. */
+function displayHost(host: string): string {
+  return host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+}
+
+function banner(info: { host: string; port: number; postgres: Postgres; demo: DemoWorkflow | undefined; worker: boolean; accounts: string[] }): string {
+  const host = displayHost(info.host);
   const base = `http://${host}:${info.port}`;
   const lines = [
     '',
@@ -137,13 +146,15 @@ function banner(info: { host: string; port: number; postgres: Postgres; demo: De
     `  API docs (OpenAPI):   ${base}/docs`,
     `  Database:             ${info.postgres.description}`,
     `  Workers:              ${info.worker ? 'in this process' : 'not in this process (run `flowdesk worker`)'}`,
+    ...info.accounts,
   ];
   if (info.demo) lines.push(`  Demo workflow:        escalating-approval v${info.demo.version} (published)`, '  AI demo workflow:     ai-triage (sentiment, classify, recommend, draft, assign)');
   lines.push(
     '',
-    '  Try:',
-    `    curl -s ${base}/api/workflows`,
-    `    curl -s -X POST ${base}/api/tickets -H 'content-type: application/json' \\`,
+    '  Try (in another shell; API calls need a token or a signed-in session):',
+    `    TOKEN=$(./flowdesk token create --email ${info.demo ? 'admin@example.com' : '<admin email>'})`,
+    `    curl -s -H "authorization: Bearer $TOKEN" ${base}/api/workflows`,
+    `    curl -s -X POST ${base}/api/tickets -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' \\`,
     `         -d '{"subject":"VPN is down for the whole office","priority":"urgent"}'`,
     '',
     '  Ctrl-C stops everything.',
