@@ -13,6 +13,16 @@ export interface AiResult<T> {
   latencyMs: number;
   tokens: { input: number; output: number } | null;
   costUsd: number | null;
+  /**
+   * Set when another provider answered because this one failed or its answer was rejected by
+   * validation (`provider`/`model` then name the provider that did answer; tokens/cost are what the
+   * failed provider spent).
+   */
+  fallback?: { from: string; model: string | null; reason: string; attempts: number };
+  /** HTTP attempts of an LLM provider (retries included). */
+  attempts?: number;
+  /** Safety notes, e.g. a suspected prompt injection in the ticket text (set by the runner). */
+  warnings?: string[];
 }
 
 // ---- classify ----
@@ -35,8 +45,8 @@ export interface SentimentOutput {
   /** Signed polarity in -1..1 (negative..positive). */
   polarity: number;
   urgency: { score: number; level: 'low' | 'normal' | 'high' | 'critical'; cues: string[] };
-  /** 'lexicon' when untrained, 'trained' when a model learned from labelled examples answered. */
-  method: 'lexicon' | 'trained';
+  /** 'lexicon' when untrained, 'trained' when a model learned from labelled examples answered, 'llm' for an LLM provider. */
+  method: 'lexicon' | 'trained' | 'llm';
 }
 
 // ---- recommend ----
@@ -110,6 +120,8 @@ export interface AiProvider {
   recommend(text: string, input: RecommendInput, signal?: AbortSignal): Promise<AiResult<RecommendOutput>>;
   draft(text: string, input: DraftInput, signal?: AbortSignal): Promise<AiResult<DraftOutput>>;
   assign(text: string, input: AssignInput, signal?: AbortSignal): Promise<AiResult<AssignOutput>>;
+  /** The same provider answering with another model (a node's `model` param); providers with one model omit it. */
+  withModel?(model: string): AiProvider;
 }
 
 export class UnknownProviderError extends Error {}

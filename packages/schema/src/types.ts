@@ -88,9 +88,14 @@ export interface AiAssignParams extends AiParamsBase {
 export interface AiRecommendParams extends AiParamsBase {
   topK?: number;
 }
+/** When a drafted reply may go out without a human: ticket category listed ("*" = any) and confidence high enough. */
+export interface AutoSendPolicy {
+  minConfidence: number;
+  categories: string[];
+}
 export interface AiDraftParams extends AiParamsBase {
-  /** Whether a confident draft may be sent without a human. Default false. */
-  autoSend?: boolean;
+  /** Whether a confident draft may be sent without a human: false (default, never), a policy, or true (any category above the threshold). */
+  autoSend?: boolean | AutoSendPolicy;
 }
 
 export type AssigneeRef =

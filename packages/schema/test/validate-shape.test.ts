@@ -103,6 +103,17 @@ describe('shape errors', () => {
     expect(at(errors, '/nodes/2/params/steps/0/timeoutMs')).toMatchObject([{ message: 'timeoutMs must be >= 1' }]);
   });
 
+  it('ai.draft autoSend: false, true or a { minConfidence, categories } policy; nothing else', () => {
+    const draft = (autoSend: unknown) => definition([node('s', 'trigger'), node('d', 'ai.draft', { autoSend, provider: 'anthropic', model: 'claude-haiku-5-5' })], []);
+    for (const ok of [false, true, { minConfidence: 0.8, categories: ['billing'] }, { minConfidence: 0, categories: ['*'] }]) {
+      expect(at(errorsOf(draft(ok)), '/nodes/1/params/autoSend'), JSON.stringify(ok)).toEqual([]);
+      expect(errorsOf(draft(ok)).filter((e) => e.path.startsWith('/nodes/1/params'))).toEqual([]);
+    }
+    for (const bad of ['yes', { minConfidence: 0.8 }, { minConfidence: 2, categories: ['x'] }, { minConfidence: 0.5, categories: [] }, { minConfidence: 0.5, categories: ['x'], send: true }]) {
+      expect(errorsOf(draft(bad)).filter((e) => e.path.startsWith('/nodes/1/params/autoSend')).length, JSON.stringify(bad)).toBeGreaterThan(0);
+    }
+  });
+
   it('reports a bad URL with the uri format', () => {
     const doc = definition([node('a', 'action', { steps: [{ type: 'http', method: 'GET', url: 'https://exa mple.com:99999' }] })], []);
     expect(at(errorsOf(doc), '/nodes/0/params/steps/0/url')).toMatchObject([{ message: 'url must be an absolute URL', code: 'schema.format' }]);

@@ -5,16 +5,25 @@
 // so the run history shows why the node went where it went. Ticket changes a confident result implies
 // (the predicted field, the chosen assignee, the draft as an internal note or, with autoSend, a reply)
 // go back as ticketSteps, applied by the worker in the same transaction as the result.
+//
+// Provider selection: a node's `provider` param picks 'local' or 'anthropic' (empty = the default,
+// FLOWDESK_AI_PROVIDER or 'local'); `model` picks the Claude model. The Anthropic provider exists when a
+// key is configured (options.anthropic, else FLOWDESK_ANTHROPIC_API_KEY / _BASE_URL / _MODEL /
+// _TIMEOUT_MS / _MAX_RETRIES) and always falls back to this execution's LocalProvider.
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import {
+  AnthropicError,
+  AnthropicProvider,
+  anthropicOptionsFromEnv,
   KnowledgeBase,
   LocalProvider,
   ProviderRegistry,
   SentimentAnalyzer,
   runAiTask,
   type AgentProfile,
+  type AnthropicProviderOptions,
   type AiTicketInput,
   type RecommendedArticle,
 } from '@flowdesk/ai';
@@ -32,6 +41,10 @@ export interface AiExecutorOptions {
   logger: Logger;
   /** Clock for agent availability (business hours); tests pin it. */
   now?: () => Date;
+  /** Anthropic configuration; default from FLOWDESK_ANTHROPIC_* (null/absent key = not configured). */
+  anthropic?: AnthropicProviderOptions | null;
+  /** Provider of nodes without a `provider` param; default FLOWDESK_AI_PROVIDER, else 'local'. */
+  defaultProvider?: string;
 }
 
 const CLOSED_STATUSES = ['resolved', 'closed', 'cancelled'];
@@ -56,6 +69,10 @@ export function createAiExecutor(options: AiExecutorOptions): AiExecutor {
   const log = options.logger.child({ component: 'ai' });
   const now = options.now ?? (() => new Date());
   const models = new ModelStore(db);
+  const anthropic = options.anthropic === undefined ? anthropicOptionsFromEnv(process.env) : options.anthropic;
+  const defaultProvider = options.defaultProvider ?? (process.env.FLOWDESK_AI_PROVIDER?.trim() || 'local');
+  const available = anthropic ? ['anthropic', 'local'] : ['local'];
+  if (!available.includes(defaultProvider)) throw new Error(`FLOWDESK_AI_PROVIDER "${defaultProvider}" is not configured (available: ${available.join(', ')})`);
   const kbCache = new Map<string, { stamp: string; kb: KnowledgeBase }>();
 
   async function knowledgeBase(organisationId: string): Promise<KnowledgeBase> {
@@ -165,12 +182,18 @@ export function createAiExecutor(options: AiExecutorOptions): AiExecutor {
     const provider = new LocalProvider();
     const input: AiTicketInput = { text: ticket.text, subject: ticket.subject, language: ticket.language, customerName: ticket.customerName };
     const field = typeof params.field === 'string' && params.field ? params.field : 'category';
+    const chosen = typeof params.provider === 'string' && params.provider ? params.provider : defaultProvider;
+    if (!available.includes(chosen)) {
+      throw new EffectError(`AI provider "${chosen}" is not configured on this server (available: ${available.join(', ')}${chosen === 'anthropic' ? '; set FLOWDESK_ANTHROPIC_API_KEY' : ''})`, true);
+    }
 
     switch (effect.task) {
       case 'classify': {
         const stored = await models.latest(org, 'classify', field);
-        if (!stored) throw new EffectError(`no trained model for field ${field}: run \`${trainCommandHint(field)}\` (or --csv file.csv) first`, true);
-        provider.setClassifier(field, stored.model);
+        // Claude needs only the node's labels; the local model is then just its fallback.
+        const llmLabels = chosen === 'anthropic' && Array.isArray(params.labels) && params.labels.length > 0;
+        if (!stored && !llmLabels) throw new EffectError(`no trained model for field ${field}: run \`${trainCommandHint(field)}\` (or --csv file.csv) first`, true);
+        if (stored) provider.setClassifier(field, stored.model);
         break;
       }
       case 'sentiment': {
@@ -182,6 +205,8 @@ export function createAiExecutor(options: AiExecutorOptions): AiExecutor {
         provider.setKnowledgeBase(await knowledgeBase(org));
         break;
       case 'draft': {
+        // The auto-send policy is per category.
+        input.category = stringOr(ticket.fields.category) ?? predictedLabel(ticket.results, 'category');
         const articles = latestArticles(ticket.results);
         if (articles) input.articles = articles;
         else provider.setKnowledgeBase(await knowledgeBase(org));
@@ -198,11 +223,16 @@ export function createAiExecutor(options: AiExecutorOptions): AiExecutor {
       }
     }
 
-    const registry = new ProviderRegistry().register(provider, { default: true });
-    if (typeof params.provider === 'string' && params.provider && params.provider !== 'local') {
-      throw new EffectError(`AI provider "${params.provider}" is not configured on this server (available: local)`, true);
+    const registry = new ProviderRegistry().register(provider);
+    if (anthropic) registry.register(new AnthropicProvider({ ...anthropic, fallback: provider }));
+    registry.setDefault(defaultProvider);
+    let result: Awaited<ReturnType<typeof runAiTask>>;
+    try {
+      result = await runAiTask(registry, { task: effect.task, params }, input, signal);
+    } catch (error) {
+      if (error instanceof AnthropicError) throw new EffectError(error.message, !error.retryable);
+      throw error;
     }
-    const result = await runAiTask(registry, { task: effect.task, params }, input, signal);
     const ticketSteps: ActionStep[] = [];
     const out = result.output.output as Record<string, unknown>;
     if (effect.task === 'classify' && result.outcome === 'done') ticketSteps.push({ type: 'setFields', fields: { [field]: out.label } });

@@ -84,7 +84,25 @@ export const aiDraftSpec: NodeSpec<'ai.draft'> = {
   behaviour: 'work',
   paramsSchema: object('Draft parameters.', {
     ...aiBaseProperties,
-    autoSend: { type: 'boolean', description: 'Send a confident draft without a human (default false).' },
+    autoSend: {
+      description:
+        'When a draft may be sent without a human. Default false: never (the draft becomes an internal note for an agent). ' +
+        'A policy { minConfidence, categories } sends a draft whose confidence reaches minConfidence (and the node threshold) for a ticket ' +
+        'whose category is listed ("*" = any). true sends every draft above the node threshold (kept for older workflows). ' +
+        'A ticket suspected of prompt injection, or a draft that replaced a rejected LLM answer, is never sent.',
+      oneOf: [
+        { type: 'boolean', title: 'on/off', description: 'false: never; true: any category above the node threshold.' },
+        object(
+          'Auto-send policy.',
+          {
+            minConfidence: { type: 'number', minimum: 0, maximum: 1, description: 'Lowest draft confidence that may be sent.' },
+            categories: list('Ticket categories whose drafts may be sent; "*" means any.', text('A category.', 100), 200, { minItems: 1, uniqueItems: true }),
+          },
+          ['minConfidence', 'categories'],
+          { title: 'policy' },
+        ),
+      ],
+    },
   }),
   defaults: { autoSend: false },
   outcomes: outcomes(['drafted', 'Drafted'], ['handoff', 'Hand off']),

@@ -4,7 +4,7 @@
 //   accurate: TF-IDF concatenated with Universal Sentence Encoder lite embeddings (~10 ms per ticket).
 // A stratified validation split carved from the training data fits the temperatures and is reported
 // (accuracy, ECE); then, by default, the model is refitted on all the data with the same settings.
-import { now, stratifiedSplit } from '../../util.ts';
+import { now, seededRandom, shuffleInPlace, stratifiedSplit } from '../../util.ts';
 import { lexiconFeatures } from '../sentiment/lexicon.ts';
 import { decodeBlob, dequantizeRows, encodeBlob, quantizeRows } from './blob.ts';
 import { expectedCalibrationError, fitTemperature } from './calibration.ts';
@@ -259,6 +259,12 @@ export class LocalClassifier {
     return this.predictWith(text, embedding, allowed);
   }
 
+  /** The prediction of the weights alone, ignoring exact-text feedback (evaluating what the model learned). */
+  async predictWeights(text: string, allowed?: readonly string[]): Promise<Prediction> {
+    const embedding = this.options.mode === 'accurate' ? ((await (await sentenceEncoder()).embed([text]))[0] ?? null) : null;
+    return this.predictWith(text, embedding, allowed);
+  }
+
   /** Synchronous prediction for the fast mode (throws in accurate mode, which needs the async encoder). */
   predictSync(text: string, allowed?: readonly string[]): Prediction {
     if (this.options.mode === 'accurate') throw new Error('predictSync is only available in fast mode');
@@ -316,6 +322,11 @@ export class LocalClassifier {
     return [...this.feedback];
   }
 
+  /** How many examples this instance was trained on and still holds (0 after deserialize). */
+  get trainingExampleCount(): number {
+    return this.trainingExamples.length;
+  }
+
   /**
    * Full retrain on `examples` (default: the examples this instance was trained on) plus all feedback.
    * A correction replaces the original label of the same text and counts twice, so agents' fixes win.
@@ -326,6 +337,99 @@ export class LocalClassifier {
     const next = await LocalClassifier.train([...base, ...this.feedback, ...this.feedback], { ...this.options, embeddingCache: this.embeddingCache, ...options });
     for (const f of this.feedback) next.addFeedback(f.text, f.label);
     return next;
+  }
+
+  /**
+   * Incremental update from agents' corrections, without the original training data (a model loaded
+   * from Postgres keeps none). Warm-started passes over the corrections only — a logistic-regression
+   * gradient step and an SVM hinge sub-gradient step on the existing vocabulary — for each correction the
+   * model does not yet predict with `targetConfidence`, until all do or `maxEpochs` is reached. Labels
+   * the model has never seen cannot be added this way: they stay exact-text feedback and are reported as
+   * skipped (a full retrain adds them). Every correction is also recorded as feedback. Returns a new
+   * model; this one is unchanged (workers may be reading it).
+   */
+  async updateFromFeedback(
+    corrections: readonly Example[],
+    options: { maxEpochs?: number; lrRate?: number; svmRate?: number; targetConfidence?: number; seed?: number } = {},
+  ): Promise<{ model: LocalClassifier; applied: number; learned: number; skipped: { text: string; label: string; reason: string }[]; epochs: number }> {
+    const maxEpochs = options.maxEpochs ?? 20;
+    const lrRate = options.lrRate ?? 0.5;
+    const svmRate = options.svmRate ?? 0.25;
+    const target = options.targetConfidence ?? 0.6;
+    const clone = (m: LinearModel): LinearModel => ({ classes: m.classes, dim: m.dim, weights: new Float32Array(m.weights), bias: new Float32Array(m.bias) });
+    const lr = clone(this.lr);
+    const svm = this.svm ? clone(this.svm) : null;
+    const next = new LocalClassifier(this.labels, this.options, this.vectorizer, lr, svm, this.temperatures, this.report, this.trainingExamples);
+    next.embeddingCache = this.embeddingCache;
+    for (const f of this.feedback) next.addFeedback(f.text, f.label);
+
+    // Latest correction per text wins.
+    const latest = new Map<string, Example>();
+    for (const c of corrections) if (c.text.trim() && c.label.trim()) latest.set(normalizeKey(c.text), c);
+    const labelIndex = new Map(this.labels.map((l, i) => [l, i]));
+    const skipped: { text: string; label: string; reason: string }[] = [];
+    const rows: { x: SparseVector; y: number }[] = [];
+    next.layout ??= featureLayout(next.vectorizer, next.options);
+    const encoder = next.options.mode === 'accurate' ? await sentenceEncoder() : null;
+    for (const c of latest.values()) {
+      next.addFeedback(c.text, c.label);
+      const y = labelIndex.get(c.label);
+      if (y === undefined) {
+        skipped.push({ text: c.text, label: c.label, reason: `label "${c.label}" is unknown to this model: a full retrain adds it` });
+        continue;
+      }
+      let embedding: Float32Array | null = null;
+      if (encoder) {
+        embedding = next.embeddingCache?.get(c.text) ?? ((await encoder.embed([c.text]))[0] as Float32Array);
+        next.embeddingCache?.set(c.text, embedding);
+      }
+      rows.push({ x: vectorize(next.vectorizer, next.layout, c.text, embedding, next.options), y });
+    }
+
+    const C = this.labels.length;
+    const confident = (row: { x: SparseVector; y: number }): boolean => {
+      const z = linearScores(lr, row.x);
+      for (let c = 0; c < C; c++) z[c] = (z[c] as number) / this.temperatures.lr;
+      if (svm) {
+        const sv = linearScores(svm, row.x);
+        for (let c = 0; c < C; c++) z[c] = (z[c] as number) + (sv[c] as number) / this.temperatures.svm;
+      }
+      const p = softmax(z, this.temperatures.all);
+      return argmax(p) === row.y && (p[row.y] as number) >= target;
+    };
+    const random = seededRandom(options.seed ?? this.options.seed);
+    let epochs = 0;
+    for (; epochs < maxEpochs; epochs++) {
+      const pending = shuffleInPlace(rows.filter((r) => !confident(r)), random);
+      if (pending.length === 0) break;
+      for (const { x, y } of pending) {
+        // Logistic regression: w -= rate * (p - onehot(y)) x
+        const p = softmax(linearScores(lr, x));
+        for (let c = 0; c < C; c++) {
+          const g = (p[c] as number) - (c === y ? 1 : 0);
+          lr.bias[c] = (lr.bias[c] as number) - lrRate * g;
+          for (let k = 0; k < x.idx.length; k++) {
+            const j = x.idx[k] as number;
+            if (j < lr.dim) lr.weights[j * C + c] = (lr.weights[j * C + c] as number) - lrRate * g * (x.val[k] as number);
+          }
+        }
+        // One-vs-rest SVM: for each class whose margin is violated, w += rate * t x
+        if (svm) {
+          const sv = linearScores(svm, x);
+          for (let c = 0; c < C; c++) {
+            const t = c === y ? 1 : -1;
+            if (t * (sv[c] as number) >= 1) continue;
+            svm.bias[c] = (svm.bias[c] as number) + svmRate * t;
+            for (let k = 0; k < x.idx.length; k++) {
+              const j = x.idx[k] as number;
+              if (j < svm.dim) svm.weights[j * C + c] = (svm.weights[j * C + c] as number) + svmRate * t * (x.val[k] as number);
+            }
+          }
+        }
+      }
+    }
+    const learned = rows.filter(confident).length;
+    return { model: next, applied: rows.length, learned, skipped, epochs };
   }
 
   /** A compact versioned binary blob (gzip), e.g. for a bytea column. Training examples are not included. */
