@@ -340,3 +340,23 @@ describe('hardening', () => {
     await limited.close();
   });
 });
+
+describe('audited actions', () => {
+  it('records publishes and admins’ reads of tickets and customers', async () => {
+    const { workflowId } = await (await import('./api-harness.ts')).publishViaApi(app, (await import('./api-harness.ts')).approvalWorkflow('audited-publish'));
+    expect(await auditActions(workflowId)).toEqual(['workflow.published']);
+    const created = json(await app.inject({ method: 'POST', url: '/api/tickets', payload: { subject: 'Audited read', customer: { email: 'kim@example.com' } } }));
+    await app.inject({ method: 'GET', url: `/api/tickets/${created.ticket.id}` });
+    await app.inject({ method: 'GET', url: `/api/customers/${created.customer.id}` });
+    // onResponse runs after the reply: give it a moment.
+    await new Promise((r) => setTimeout(r, 100));
+    expect(await auditActions(created.ticket.id)).toEqual(['data.read']);
+    expect(await auditActions(created.customer.id)).toEqual(['data.read']);
+    // A manager's read is not an admin data access.
+    await makeUser('lee@example.com', 'manager');
+    const session = await login('lee@example.com');
+    await app.inject({ method: 'GET', url: `/api/tickets/${created.ticket.id}`, headers: anonymous, cookies: cookiesOf(session) });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(await auditActions(created.ticket.id)).toEqual(['data.read']);
+  });
+});

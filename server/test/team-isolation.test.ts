@@ -11,7 +11,7 @@ const ids = { teamA: '', teamB: '', agentA: '', agentB: '', ticketA: '', ticketB
 
 beforeAll(async () => {
   h = await startHarness('team_isolation');
-  const post = async (url: string, payload: unknown) => {
+  const post = async (url: string, payload: Record<string, unknown>) => {
     const res = await h.app.inject({ method: 'POST', url, payload });
     if (res.statusCode >= 300) throw new Error(`${url}: ${res.statusCode} ${res.body}`);
     return json(res);
@@ -65,7 +65,7 @@ describe('an agent of team A', () => {
 
   it('gets 404 (not 403: existence is not disclosed) for every route on a team B ticket', async () => {
     const t = ids.ticketB;
-    const attempts: [string, string, unknown?][] = [
+    const attempts: [string, string, Record<string, unknown>?][] = [
       ['GET', `/api/tickets/${t}`],
       ['PATCH', `/api/tickets/${t}`, { priority: 'low' }],
       ['POST', `/api/tickets/${t}/messages`, { body: 'peek' }],

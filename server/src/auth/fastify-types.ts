@@ -16,6 +16,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Required on every /api route; the auth plugin refuses to boot a route without it. */
     access?: RouteAccess;
+    /** Reads of personal data by admins are audited as `data.read` of this target type (id from params.id). */
+    auditRead?: 'ticket' | 'customer' | 'attachment';
   }
 }
 

@@ -11,7 +11,8 @@ import type { Database } from '../db/types.ts';
 import { FlowdeskError } from '../errors.ts';
 import './fastify-types.ts';
 import { PERMISSIONS, type RouteAccess } from './permissions.ts';
-import type { Principal, TicketScope } from './principal.ts';
+import { actorOf, type Principal, type TicketScope } from './principal.ts';
+import { recordAudit } from '../audit/index.ts';
 import { ticketScopeOf } from './scope.ts';
 import { principalFromApiToken, principalFromSession } from './sessions.ts';
 import { API_TOKEN_PREFIX } from './tokens.ts';
@@ -93,6 +94,27 @@ async function authPlugin(app: FastifyInstance, options: AuthPluginOptions): Pro
     }
     request.principal = principal;
     request.ticketScope = ticketScopeOf(principal, teamIds);
+  });
+
+  // Admins can read everything, so what they read is on the record: one `data.read` entry per successful
+  // read of a route marked `auditRead` (after the response, so it adds no latency).
+  app.addHook('onResponse', async (request, reply) => {
+    const target = request.routeOptions.config?.auditRead;
+    const principal = request.principal;
+    if (!target || !principal || principal.role !== 'admin' || reply.statusCode >= 400) return;
+    const params = request.params as { id?: string; attachmentId?: string };
+    try {
+      await recordAudit(db, {
+        organisationId: principal.organisationId,
+        actor: actorOf(principal),
+        action: 'data.read',
+        target: { type: target, id: (target === 'attachment' ? params.attachmentId : params.id) ?? null },
+        after: { route: `${request.method} ${request.routeOptions.url}` },
+        ip: request.ip ?? null,
+      });
+    } catch (err) {
+      request.log.error({ err }, 'could not audit a data read');
+    }
   });
 }
 

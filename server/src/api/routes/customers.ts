@@ -50,7 +50,7 @@ export const customerRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db'>> = as
   app.get(
     '/:id',
     {
-      config: { access: 'customers.read' },
+      config: { access: 'customers.read', auditRead: 'customer' },
       schema: {
         tags,
         summary: 'Get a customer with identities and tickets',

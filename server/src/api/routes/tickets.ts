@@ -165,7 +165,7 @@ export const ticketRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db' | 'runti
   app.get(
     '/:id',
     {
-      config: { access: 'tickets.read' },
+      config: { access: 'tickets.read', auditRead: 'ticket' },
       schema: {
         tags,
         summary: 'Get a ticket with its thread',
@@ -252,7 +252,7 @@ export const ticketRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db' | 'runti
   app.get(
     '/:id/attachments/:attachmentId',
     {
-      config: { access: 'tickets.read' },
+      config: { access: 'tickets.read', auditRead: 'attachment' },
       schema: {
         tags,
         summary: 'Download an attachment',

@@ -1,4 +1,8 @@
 // Workflows: validate, create and edit drafts, publish immutable versions, read versions.
+import { recordAudit } from '../../audit/index.ts';
+import { principalOf } from '../../auth/plugin.ts';
+import { actorOf } from '../../auth/principal.ts';
+import { requestMeta } from './auth.ts';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { conflict, notFound, invalidInput } from '../../errors.ts';
@@ -149,7 +153,17 @@ export const workflowRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db'>> = as
             const workflow = await repo.lockWorkflow(trx, id);
             if (!workflow) throw notFound('workflow', id);
             const definition = requirePublishableDraft(workflow.draft);
-            return repo.insertNextVersion(trx, { workflowId: id, definition, note });
+            const published = await repo.insertNextVersion(trx, { workflowId: id, definition, note });
+            const principal = principalOf(request);
+            await recordAudit(trx, {
+              organisationId: principal.organisationId,
+              actor: actorOf(principal),
+              action: 'workflow.published',
+              target: { type: 'workflow', id },
+              after: { key: workflow.key, version: published.version, versionId: published.id, note },
+              ...requestMeta(request),
+            });
+            return published;
           });
           return reply.code(201).send({ version: toVersionSummary(version) });
         } catch (err) {
