@@ -60,11 +60,25 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   // JSON only: any other media type (text/plain included, which Fastify parses by default) is a 415.
   app.removeContentTypeParser('text/plain');
   await app.register(errorHandling);
-  // Security headers on every response. The designer is a same-origin Vue build (no inline scripts); Vue Flow
-  // and Swagger UI set inline styles, hence style-src 'unsafe-inline'. HSTS only matters behind TLS.
+  // Security headers on every response. The designer is a same-origin Vue build; Vue Flow and Swagger UI
+  // set inline styles (style-src 'unsafe-inline'), and the designer validates workflows in the browser with
+  // ajv, which compiles validators with new Function (script-src 'unsafe-eval'; precompiling them with ajv's
+  // standalone mode would remove that). No upgrade-insecure-requests: a plain-http install on a LAN address
+  // must still load its own scripts; HSTS is sent and matters only once served over TLS.
   await app.register(helmet, {
     contentSecurityPolicy: {
-      directives: { defaultSrc: ["'self'"], scriptSrc: ["'self'"], styleSrc: ["'self'", "'unsafe-inline'"], imgSrc: ["'self'", 'data:'], connectSrc: ["'self'"], frameAncestors: ["'none'"], objectSrc: ["'none'"], baseUri: ["'self'"] },
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'", "'unsafe-eval'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        frameAncestors: ["'none'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+        formAction: ["'self'"],
+        upgradeInsecureRequests: null,
+      },
     },
   });
   await app.register(cookie);

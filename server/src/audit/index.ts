@@ -67,7 +67,7 @@ export function normaliseDetails(entry: Pick<AuditEntry, 'before' | 'after' | 'i
   if (entry.after !== undefined) raw.after = entry.after;
   if (entry.ip !== undefined && entry.ip !== null) raw.ip = entry.ip;
   if (entry.userAgent !== undefined && entry.userAgent !== null) raw.userAgent = entry.userAgent.slice(0, 1000);
-  return JSON.parse(JSON.stringify(raw, (_key, v: unknown) => (typeof v === 'string' ? v.replace(/\u0000/g, '') : v))) as Record<string, unknown>;
+  return JSON.parse(JSON.stringify(raw, (_key, v: unknown) => (typeof v === 'string' ? v.replaceAll('\u0000', '') : v))) as Record<string, unknown>;
 }
 
 export interface ChainFields {

@@ -12,6 +12,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** "METHOD /url" -> the access each /api route declared (filled at registration). */
     routeAccess: Map<string, RouteAccess>;
+    /** "METHOD /url" -> the route's input schemas (body, querystring, params). */
+    routeInputSchemas: Map<string, { body?: unknown; querystring?: unknown; params?: unknown }>;
   }
   interface FastifyContextConfig {
     /** Required on every /api route; the auth plugin refuses to boot a route without it. */

@@ -51,11 +51,19 @@ async function authPlugin(app: FastifyInstance, options: AuthPluginOptions): Pro
   // Every route's declared access, "METHOD /url" -> access (the route × role matrix test reads it).
   const declared = new Map<string, RouteAccess>();
   app.decorate('routeAccess', declared);
+  // And their input schemas, so a test can prove every object refuses unknown properties.
+  const schemas = new Map<string, { body?: unknown; querystring?: unknown; params?: unknown }>();
+  app.decorate('routeInputSchemas', schemas);
 
   app.addHook('onRoute', (route) => {
     if (!route.url.startsWith('/api')) return;
     const access = (route.config as { access?: RouteAccess } | undefined)?.access;
-    for (const method of [route.method].flat()) if (access !== undefined && method !== 'HEAD') declared.set(`${method} ${route.url}`, access);
+    for (const method of [route.method].flat()) {
+      if (access === undefined || method === 'HEAD') continue;
+      declared.set(`${method} ${route.url}`, access);
+      const { body, querystring, params } = (route.schema ?? {}) as { body?: unknown; querystring?: unknown; params?: unknown };
+      schemas.set(`${method} ${route.url}`, { body, querystring, params });
+    }
     if (access === undefined) throw new Error(`route ${String(route.method)} ${route.url} declares no config.access (a permission, 'authenticated' or 'public')`);
     if (access !== 'public' && access !== 'authenticated' && !Object.hasOwn(PERMISSIONS, access)) throw new Error(`route ${String(route.method)} ${route.url} names an unknown permission ${JSON.stringify(access)}`);
   });

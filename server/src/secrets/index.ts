@@ -11,7 +11,6 @@ import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Kysely } from 'kysely';
-import type { Logger } from 'pino';
 import type { Database } from '../db/types.ts';
 
 export const ENCRYPTED_PREFIX = 'enc:v1:';
@@ -138,7 +137,7 @@ export const MASTER_KEY_FILE = 'master.key';
  * before is then accepted for decryption too, so switching to an environment key only needs a rotation);
  * otherwise <dataDir>/master.key, generated (mode 0600) with a warning on first use.
  */
-export function loadSecretBox(options: MasterKeyOptions, logger?: Pick<Logger, 'warn'>): SecretBox {
+export function loadSecretBox(options: MasterKeyOptions, logger?: { warn(obj: object, msg: string): void }): SecretBox {
   const file = path.join(options.dataDir, MASTER_KEY_FILE);
   const previous = [...(options.masterKeyPrevious ?? [])];
   if (options.masterKey) {
