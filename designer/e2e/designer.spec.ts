@@ -1,6 +1,7 @@
-// The issue's must-show, end to end against a real server: build trigger -> rule -> AI classify -> approval
-// -> end by drag and drop, configure the rule with the condition builder, see a validation error and fix it,
-// simulate to the end, publish, create a ticket through the API and follow its run in the inspector.
+// The issue's must-show, end to end against a real server: sign in through the login page, build trigger ->
+// rule -> AI classify -> approval -> end by drag and drop, configure the rule with the condition builder, see a
+// validation error and fix it, simulate to the end, publish, create a ticket through the API and follow its
+// run in the inspector. Then: a wrong password, the shell (placeholders, sign out) and an agent's view.
 import { expect, test, type Locator, type Page } from '@playwright/test';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -9,7 +10,33 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 /** Screenshots go to docs/img when SCREENSHOTS=1 (to refresh the README's), else next to the test results. */
 const shotDir = process.env.SCREENSHOTS === '1' ? resolve(here, '../../docs/img') : resolve(here, '../test-results/screenshots');
+/** Screenshots that only document a test run (never copied to docs/img). */
+const artifactDir = resolve(here, '../test-results/screenshots');
 mkdirSync(shotDir, { recursive: true });
+mkdirSync(artifactDir, { recursive: true });
+
+// The demo users `flowdesk start --demo` seeds (scripts/e2e.mjs passes them, overridable).
+const ADMIN = { email: process.env.FLOWDESK_E2E_EMAIL ?? 'admin@example.com', password: process.env.FLOWDESK_E2E_PASSWORD ?? 'flowdesk-demo' };
+const AGENT = { email: process.env.FLOWDESK_E2E_AGENT_EMAIL ?? 'agent@example.com', password: process.env.FLOWDESK_E2E_AGENT_PASSWORD ?? 'flowdesk-demo' };
+
+/** Opens `path` signed out, which lands on the login page; signs in there (Enter submits) and comes back to `path`. */
+async function signIn(page: Page, who: { email: string; password: string }, path = '/workflows'): Promise<void> {
+  await page.goto(path);
+  await expect(page).toHaveURL(/\/login\?next=/);
+  await expect(page.getByRole('heading', { name: 'Sign in' })).toBeVisible();
+  await page.getByLabel('Email').fill(who.email);
+  await page.getByLabel('Password', { exact: true }).fill(who.password);
+  await page.getByLabel('Password', { exact: true }).press('Enter');
+  await expect(page).toHaveURL((url) => url.pathname + url.search === path);
+  await expect(page.getByTestId('user-menu')).toContainText(who.email);
+}
+
+/** API calls made with the browser's session cookie need the CSRF token, which the fd_csrf cookie carries. */
+async function csrfHeaders(page: Page): Promise<Record<string, string>> {
+  const csrf = (await page.context().cookies()).find((c) => c.name === 'fd_csrf')?.value;
+  expect(csrf, 'the fd_csrf cookie after signing in').toBeTruthy();
+  return { 'x-csrf-token': csrf! };
+}
 
 const node = (page: Page, id: string): Locator => page.locator(`.vue-flow__node[data-id="${id}"]`);
 const handle = (page: Page, id: string, handleId: string): Locator =>
@@ -41,13 +68,16 @@ async function connect(page: Page, source: string, outcome: string, target: stri
   await expect(page.locator(`.vue-flow__edge[data-id]`).filter({ has: page.locator(`text="${outcome}"`) }).first()).toBeAttached();
 }
 
-test('build, validate, simulate, publish and inspect a workflow', async ({ page, request }) => {
+test('build, validate, simulate, publish and inspect a workflow', async ({ page }) => {
   const key = `refund-triage-${Date.now().toString(36)}`;
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
 
+  // ---- sign in as the demo admin ----
+  await signIn(page, ADMIN, '/workflows');
+  await expect(page.getByTestId('user-role')).toContainText('admin');
+
   // ---- a new workflow ----
-  await page.goto('/workflows');
   await expect(page.getByRole('heading', { name: 'Workflows' })).toBeVisible();
   await page.getByRole('button', { name: 'New workflow' }).click();
   await expect(page).toHaveURL(/\/workflows\/new$/);
@@ -150,7 +180,8 @@ test('build, validate, simulate, publish and inspect a workflow', async ({ page,
   await expect(page.getByText('v1 published')).toBeVisible();
 
   // ---- a ticket through the API starts a run on the published version ----
-  const created = await request.post('/api/tickets', { data: { subject: 'Refund for order 77', body: 'Charged twice', priority: 'normal' } });
+  // page.request shares the browser's cookies: the call is made as the signed-in admin.
+  const created = await page.request.post('/api/tickets', { data: { subject: 'Refund for order 77', body: 'Charged twice', priority: 'normal' }, headers: await csrfHeaders(page) });
   expect(created.status()).toBe(201);
   const { runs } = (await created.json()) as { runs: { id: string; workflowKey: string }[] };
   const run = runs.find((r) => r.workflowKey === key);
@@ -170,7 +201,10 @@ test('build, validate, simulate, publish and inspect a workflow', async ({ page,
   await expect(page.getByTestId('run-history').locator('li')).toHaveCount(3);
 
   // An approval through the API: the inspector follows by itself.
-  const vote = await request.post(`/api/runs/${run!.id}/events`, { data: { type: 'approval.vote', nodeId: 'approval_1', approver: 'maria', decision: 'approve' } });
+  const vote = await page.request.post(`/api/runs/${run!.id}/events`, {
+    data: { type: 'approval.vote', nodeId: 'approval_1', approver: 'maria', decision: 'approve' },
+    headers: await csrfHeaders(page),
+  });
   expect(vote.status()).toBe(200);
   await expect(page.getByTestId('run-status')).toHaveText('completed', { timeout: 10_000 });
   await expect(page.locator('.vue-flow__edge.is-taken')).toHaveCount(4);
@@ -180,11 +214,79 @@ test('build, validate, simulate, publish and inspect a workflow', async ({ page,
   expect(errors).toEqual([]);
 });
 
-test('the shell: placeholders are honest and unknown workflows say so', async ({ page }) => {
-  await page.goto('/tickets');
+test('the login page: a wrong password is refused with a message, the right one goes where the user was going', async ({ page }) => {
+  await page.goto('/runs');
+  await expect(page).toHaveURL(/\/login\?next=/);
+  await expect(page.getByRole('heading', { name: 'Sign in' })).toBeVisible();
+  await expect(page.getByLabel('Email')).toBeFocused();
+  await page.getByLabel('Email').fill(ADMIN.email);
+  await page.waitForTimeout(200);
+  await page.screenshot({ path: resolve(shotDir, 'login.png') });
+
+  await page.getByLabel('Password', { exact: true }).fill(`${ADMIN.password}-wrong`);
+  await page.getByLabel('Password', { exact: true }).press('Enter');
+  await expect(page.getByTestId('login-error')).toHaveText('The email address or password is incorrect.');
+  await expect(page).toHaveURL(/\/login\?next=/);
+  await expect(page.getByLabel('Password', { exact: true })).toHaveValue('');
+  await expect(page.getByLabel('Password', { exact: true })).toBeFocused();
+  expect((await page.context().cookies()).some((c) => c.name === 'fd_session')).toBe(false);
+  await page.screenshot({ path: resolve(artifactDir, 'login-error.png') });
+
+  await page.getByLabel('Password', { exact: true }).fill(ADMIN.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(/\/runs$/);
+  await expect(page.getByRole('heading', { name: 'Runs', exact: true })).toBeVisible();
+});
+
+test('the shell: placeholders are honest, unknown workflows say so, sign out ends the session', async ({ page }) => {
+  await signIn(page, ADMIN, '/tickets');
   await expect(page.getByRole('heading', { name: 'Tickets' })).toBeVisible();
   await expect(page.getByText(/Coming with/)).toBeVisible();
   await page.goto('/workflows/00000000-0000-4000-8000-000000000000');
   await expect(page.getByText('This workflow does not exist.')).toBeVisible();
   await expect(page.getByRole('alert')).toContainText('Could not open the workflow');
+
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(page).toHaveURL(/\/login$/);
+  await page.goto('/workflows');
+  await expect(page).toHaveURL(/\/login\?next=/);
+  // The old session cookie no longer works for the API either.
+  const r = await page.request.get('/api/workflows');
+  expect(r.status()).toBe(401);
+});
+
+test('a session that ends mid-use sends the user to the login page, and back after signing in again', async ({ page }) => {
+  await signIn(page, ADMIN, '/workflows');
+  await expect(page.getByRole('heading', { name: 'Workflows' })).toBeVisible();
+  // The session is gone (expired, revoked): the next API call answers 401.
+  await page.context().clearCookies();
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Runs' }).click();
+  await expect(page).toHaveURL(/\/login\?next=(\/|%2F)runs$/);
+  await expect(page.getByTestId('login-notice')).toHaveText('Your session has ended. Sign in again to continue.');
+  await expect(page.locator('.toast')).toHaveCount(0); // the 401 is explained on the login page, not toasted
+  await page.getByLabel('Email').fill(ADMIN.email);
+  await page.getByLabel('Password', { exact: true }).fill(ADMIN.password);
+  await page.getByLabel('Password', { exact: true }).press('Enter');
+  await expect(page).toHaveURL(/\/runs$/);
+  await expect(page.getByRole('heading', { name: 'Runs', exact: true })).toBeVisible();
+});
+
+test("an agent sees the workflows but cannot create or publish them, and is told why", async ({ page }) => {
+  await signIn(page, AGENT, '/workflows');
+  await expect(page.getByTestId('user-role')).toContainText('agent');
+  const create = page.getByRole('button', { name: 'New workflow' }).first();
+  await expect(create).toBeDisabled();
+  await expect(create).toHaveAttribute('title', /needs the workflows\.write permission/);
+  await page.goto('/workflows/new');
+  await expect(page.getByTestId('view-only')).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Publish' })).toBeDisabled();
+  await expect(page.getByRole('button', { name: 'Publish' })).toHaveAttribute('title', /needs the workflows\.publish permission/);
+  // The server agrees: publishing with the agent's session and a valid CSRF token is a 403 naming the permission.
+  const list = await page.request.get('/api/workflows');
+  expect(list.status()).toBe(200);
+  const [first] = ((await list.json()) as { workflows: { id: string }[] }).workflows;
+  expect(first, 'the demo workflow').toBeTruthy();
+  const r = await page.request.post(`/api/workflows/${first!.id}/publish`, { data: {}, headers: await csrfHeaders(page) });
+  expect(r.status()).toBe(403);
+  expect(((await r.json()) as { error: { code: string } }).error.code).toBe('FD_FORBIDDEN');
 });

@@ -4,6 +4,8 @@ export const router = createRouter({
   history: createWebHistory(),
   routes: [
     { path: '/', redirect: '/workflows' },
+    // The only page open without a session; `bare` renders it without the shell (see App.vue).
+    { path: '/login', name: 'login', component: () => import('./pages/LoginPage.vue'), meta: { title: 'Sign in', public: true, bare: true } },
     { path: '/workflows', name: 'workflows', component: () => import('./pages/WorkflowsPage.vue'), meta: { title: 'Workflows' } },
     { path: '/workflows/:id', name: 'workflow', component: () => import('./pages/DesignerPage.vue'), props: true, meta: { title: 'Designer' } },
     { path: '/runs', name: 'runs', component: () => import('./pages/RunsPage.vue'), meta: { title: 'Runs' } },

@@ -1,5 +1,8 @@
 // The Flowdesk REST API (docs/api.md) as typed functions. Every failure becomes an ApiError carrying the
 // server's stable code, message and JSON-pointer details, so the UI can show them as they are.
+// Authentication is the session cookie (fd_session, httpOnly): every call sends it (credentials
+// 'same-origin'), every non-GET call carries the CSRF token in `x-csrf-token`, and a 401 from any call but
+// the auth endpoints themselves goes to the handler useSession installs (it routes to /login?next=…).
 import type { WorkflowDefinition } from '@flowdesk/schema';
 import type { Effect, RunEvent } from '@flowdesk/engine';
 
@@ -15,9 +18,76 @@ export class ApiError extends Error {
     readonly code: string,
     message: string,
     readonly details: ErrorDetail[] = [],
+    /** Seconds to wait before trying again (the Retry-After header of a 429), when the server said. */
+    readonly retryAfter: number | null = null,
   ) {
     super(message);
   }
+}
+
+// ---- authentication plumbing ----
+
+export type Role = 'admin' | 'manager' | 'agent' | 'customer';
+export interface SessionUser {
+  id: string;
+  email: string;
+  name: string | null;
+  role: Role;
+  organisationId: string;
+}
+/** What POST /api/auth/login and GET /api/auth/me answer. */
+export interface SessionInfo {
+  user: SessionUser;
+  csrfToken: string;
+  permissions: string[];
+}
+export interface LoginInput {
+  email: string;
+  password: string;
+  totp?: string;
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+let csrfToken: string | null = null;
+let unauthenticatedHandler: ((err: ApiError) => void) | null = null;
+
+/** The token from the last login or /me answer; the fd_csrf cookie wins when present (another tab may have signed in again). */
+export function setCsrfToken(token: string | null): void {
+  csrfToken = token;
+}
+export function currentCsrfToken(): string | null {
+  return readCookie('fd_csrf') ?? csrfToken;
+}
+/** Installs the one handler for 401 answers (the session ended); returns a function that removes it. */
+export function onUnauthenticated(handler: (err: ApiError) => void): () => void {
+  unauthenticatedHandler = handler;
+  return () => {
+    if (unauthenticatedHandler === handler) unauthenticatedHandler = null;
+  };
+}
+
+function readCookie(name: string): string | null {
+  if (typeof document === 'undefined' || !document.cookie) return null;
+  for (const part of document.cookie.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) {
+      const value = part.slice(eq + 1).trim();
+      try {
+        return value ? decodeURIComponent(value) : null;
+      } catch {
+        return value || null;
+      }
+    }
+  }
+  return null;
+}
+
+/** Retry-After is seconds or an HTTP date; null when missing or unreadable. */
+function parseRetryAfter(value: string | null): number | null {
+  if (!value) return null;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim());
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? null : Math.max(0, Math.ceil((at - Date.now()) / 1000));
 }
 
 export interface VersionSummary {
@@ -76,12 +146,22 @@ export interface Ticket {
   [key: string]: unknown;
 }
 
-async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+export interface RequestOptions {
+  /** False for the auth endpoints: their 401 is an answer for the caller, not an ended session. */
+  authRedirect?: boolean;
+}
+
+export async function request<T>(method: string, path: string, body?: unknown, options: RequestOptions = {}): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const token = SAFE_METHODS.has(method.toUpperCase()) ? null : currentCsrfToken();
+  if (token) headers['x-csrf-token'] = token;
   let response: Response;
   try {
     response = await fetch(`/api${path}`, {
       method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      headers,
+      credentials: 'same-origin',
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
   } catch (err) {
@@ -96,12 +176,25 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
   }
   if (!response.ok) {
     const error = (json as { error?: { code?: string; message?: string; details?: ErrorDetail[] } } | null)?.error;
-    throw new ApiError(response.status, error?.code ?? `HTTP_${response.status}`, error?.message ?? `${method} ${path} failed with HTTP ${response.status}`, error?.details ?? []);
+    const err = new ApiError(
+      response.status,
+      error?.code ?? `HTTP_${response.status}`,
+      error?.message ?? `${method} ${path} failed with HTTP ${response.status}`,
+      error?.details ?? [],
+      parseRetryAfter(response.headers.get('retry-after')),
+    );
+    if (response.status === 401 && options.authRedirect !== false) unauthenticatedHandler?.(err);
+    throw err;
   }
   return json as T;
 }
 
+const noRedirect: RequestOptions = { authRedirect: false };
+
 export const api = {
+  login: (input: LoginInput) => request<SessionInfo>('POST', '/auth/login', input, noRedirect),
+  me: () => request<SessionInfo>('GET', '/auth/me', undefined, noRedirect),
+  logout: () => request<null>('POST', '/auth/logout', undefined, noRedirect),
   listWorkflows: () => request<{ workflows: WorkflowSummary[] }>('GET', '/workflows').then((r) => r.workflows),
   getWorkflow: (id: string) => request<{ workflow: WorkflowDetail }>('GET', `/workflows/${id}`).then((r) => r.workflow),
   createWorkflow: (definition: WorkflowDefinition) => request<{ workflow: WorkflowDetail }>('POST', '/workflows', { definition }).then((r) => r.workflow),

@@ -1,4 +1,6 @@
 // App-wide toasts: errors stay until dismissed (they carry what the server said), others fade after 4 s.
+// A 403 FD_FORBIDDEN shows the server's message (it names the missing permission). A 401 shows nothing:
+// the session ended and the app is already on its way to the login page, which says so.
 import { reactive } from 'vue';
 import { ApiError } from '../api/client.ts';
 
@@ -39,6 +41,9 @@ export function useToasts() {
     dismiss,
     success: (title: string, detail?: string) => push('success', title, detail),
     info: (title: string, detail?: string) => push('info', title, detail),
-    error: (title: string, err?: unknown) => push('error', title, err === undefined ? undefined : describeError(err)),
+    error: (title: string, err?: unknown) => {
+      if (err instanceof ApiError && err.status === 401) return;
+      push('error', title, err === undefined ? undefined : describeError(err));
+    },
   };
 }
