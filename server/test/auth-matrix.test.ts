@@ -106,3 +106,15 @@ describe('credentials that are not accepted', () => {
     expect((await h.app.inject({ method: 'GET', url: route, headers: { authorization: `Bearer ${p.token}` } })).statusCode).toBe(401);
   });
 });
+
+describe('docs/security.md', () => {
+  it('shows the permission table exactly as permissions.ts defines it', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const { PERMISSIONS } = await import('../src/auth/permissions.ts');
+    const doc = await readFile(new URL('../../docs/security.md', import.meta.url), 'utf8');
+    for (const [name, p] of Object.entries(PERMISSIONS)) {
+      const row = `| \`${name}\` | ${p.description} | ` + ROLES.map((r) => ((p.roles as readonly string[]).includes(r) ? '✓' : '')).join(' | ') + ' |';
+      expect(doc, name).toContain(row);
+    }
+  });
+});
