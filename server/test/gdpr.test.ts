@@ -107,7 +107,8 @@ async function statistics() {
     sla: await q('SELECT ticket_id, policy_id, first_response_due_at, resolution_due_at, first_response_met_at, resolution_met_at, paused_ms FROM ticket_sla ORDER BY ticket_id'),
     breaches: await q('SELECT count(*)::int AS n FROM sla_breaches'),
     runs: await q('SELECT status, state, count(*)::int AS n FROM runs GROUP BY 1, 2 ORDER BY 1, 2'),
-    history: await q('SELECT count(*)::int AS n FROM run_history'),
+    // Erasure adds one gdpr.erased step to unfinished runs (so cached pre-erasure snapshots go stale).
+    history: await q("SELECT count(*)::int AS n FROM run_history WHERE event->>'type' IS DISTINCT FROM 'gdpr.erased'"),
     customers: await q('SELECT count(*)::int AS n FROM customers'),
     identities: await q('SELECT kind, count(*)::int AS n FROM customer_identities GROUP BY 1 ORDER BY 1'),
     timestamps: await q('SELECT id, created_at, resolved_at, status FROM tickets ORDER BY id'),
@@ -186,6 +187,9 @@ describe('erase', () => {
 
     expect(await scanFor(PII)).toEqual([]);
     expect(await statistics()).toEqual(stats);
+    const marks = await sql<{ n: number }>`SELECT count(*)::int AS n FROM run_history h JOIN runs r ON r.id = h.run_id
+      WHERE r.ticket_id = ANY(${ticketIds}::uuid[]) AND h.event->>'type' = 'gdpr.erased' AND h.sequence = r.sequence`.execute(h.tdb.db);
+    expect(marks.rows[0]!.n).toBe(await h.tdb.db.selectFrom('runs').select('id').where('ticket_id', 'in', ticketIds).where('status', '<>', 'completed').execute().then((r) => r.length));
     expect(await h.tdb.db.selectFrom('tickets').select(['subject', 'body', 'customer_facts']).where('id', '=', bobTicketId).executeTakeFirstOrThrow()).toEqual(bobBefore);
     expect((await scanFor(['Bob Control', 'bob@example.com', 'printer jam'])).length).toBeGreaterThan(0);
 

@@ -124,6 +124,7 @@ export async function eraseCustomer(db: Kysely<Database>, input: EraseInput): Pr
       copies += await scrubRows(trx, 'public.runs', [col('snapshot', 'jsonb'), col('error', 'text')], sql`id = ANY(${runIds}::uuid[])`, () => scoped);
       copies += await scrubRows(trx, 'public.run_history', [col('event', 'jsonb'), col('effects', 'jsonb')], sql`run_id = ANY(${runIds}::uuid[])`, () => scoped);
       copies += await scrubRows(trx, 'public.tasks', [col('title', 'text'), col('assignee', 'jsonb')], sql`run_id = ANY(${runIds}::uuid[])`, () => scoped);
+      await advancePastErasure(trx, runIds);
     }
     const linkIds = [...customerIds, ...ticketIds, ...messageIds, ...runIds, ...portalUsers.map((u) => u.id)];
     copies += await sweepAll(trx, global, scoped, linkIds);
@@ -270,4 +271,21 @@ async function redactAudit(trx: Transaction<Database>, global: ScrubSet, scoped:
     redacted.push(Number(row.seq));
   }
   return redacted;
+}
+
+/**
+ * Moves every unfinished run of the erased tickets one step on, with a `gdpr.erased` history entry. Workers
+ * keep recently written runs in memory (runtime/run-cache.ts) and write with a compare-and-set on
+ * runs.sequence: without the bump, a cached pre-erasure snapshot would still match and its next event would
+ * write the personal data back. With it, that write misses and the worker re-reads the scrubbed row.
+ */
+async function advancePastErasure(trx: Transaction<Database>, runIds: readonly string[]): Promise<void> {
+  const open = await trx.selectFrom('runs').select(['id', 'sequence', 'state']).where('id', 'in', [...runIds]).where('status', '<>', 'completed').forUpdate().execute();
+  if (open.length === 0) return;
+  const at = new Date();
+  await trx
+    .insertInto('run_history')
+    .values(open.map((run) => ({ run_id: run.id, sequence: run.sequence + 1, event: JSON.stringify({ type: 'gdpr.erased' }), from_state: run.state, to_state: run.state, effects: JSON.stringify([]), at })))
+    .execute();
+  for (const run of open) await trx.updateTable('runs').set({ sequence: run.sequence + 1, updated_at: at }).where('id', '=', run.id).execute();
 }
