@@ -10,6 +10,7 @@
 // FLOWDESK_AI_PROVIDER or 'local'); `model` picks the Claude model. The Anthropic provider exists when a
 // key is configured (options.anthropic, else FLOWDESK_ANTHROPIC_API_KEY / _BASE_URL / _MODEL /
 // _TIMEOUT_MS / _MAX_RETRIES) and always falls back to this execution's LocalProvider.
+import { readOrganisationSecret, type SecretBox } from '../secrets/index.ts';
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import type { Logger } from 'pino';
@@ -45,7 +46,15 @@ export interface AiExecutorOptions {
   anthropic?: AnthropicProviderOptions | null;
   /** Provider of nodes without a `provider` param; default FLOWDESK_AI_PROVIDER, else 'local'. */
   defaultProvider?: string;
+  /**
+   * Opens organisation secrets: an organisation's own `ai.anthropic_api_key` (PUT /api/settings/secrets/…,
+   * encrypted at rest) takes precedence over FLOWDESK_ANTHROPIC_API_KEY for its tickets.
+   */
+  secrets?: SecretBox;
 }
+
+/** The organisation secret that holds an organisation's Anthropic API key. */
+export const ANTHROPIC_KEY_SECRET = 'ai.anthropic_api_key';
 
 const CLOSED_STATUSES = ['resolved', 'closed', 'cancelled'];
 
@@ -71,8 +80,15 @@ export function createAiExecutor(options: AiExecutorOptions): AiExecutor {
   const models = new ModelStore(db);
   const anthropic = options.anthropic === undefined ? anthropicOptionsFromEnv(process.env) : options.anthropic;
   const defaultProvider = options.defaultProvider ?? (process.env.FLOWDESK_AI_PROVIDER?.trim() || 'local');
-  const available = anthropic ? ['anthropic', 'local'] : ['local'];
-  if (!available.includes(defaultProvider)) throw new Error(`FLOWDESK_AI_PROVIDER "${defaultProvider}" is not configured (available: ${available.join(', ')})`);
+  const serverAvailable = anthropic ? ['anthropic', 'local'] : ['local'];
+  if (!serverAvailable.includes(defaultProvider) && !options.secrets) throw new Error(`FLOWDESK_AI_PROVIDER "${defaultProvider}" is not configured (available: ${serverAvailable.join(', ')})`);
+
+  /** The organisation's own key (organisation secret) over the server's environment. */
+  async function anthropicFor(organisationId: string): Promise<AnthropicProviderOptions | null> {
+    const own = options.secrets ? await readOrganisationSecret(db, options.secrets, organisationId, ANTHROPIC_KEY_SECRET) : null;
+    if (!own) return anthropic;
+    return { ...(anthropic ?? anthropicOptionsFromEnv({ ...process.env, FLOWDESK_ANTHROPIC_API_KEY: own })!), apiKey: own };
+  }
   const kbCache = new Map<string, { stamp: string; kb: KnowledgeBase }>();
 
   async function knowledgeBase(organisationId: string): Promise<KnowledgeBase> {
@@ -183,8 +199,10 @@ export function createAiExecutor(options: AiExecutorOptions): AiExecutor {
     const input: AiTicketInput = { text: ticket.text, subject: ticket.subject, language: ticket.language, customerName: ticket.customerName };
     const field = typeof params.field === 'string' && params.field ? params.field : 'category';
     const chosen = typeof params.provider === 'string' && params.provider ? params.provider : defaultProvider;
+    const anthropicOptions = await anthropicFor(org);
+    const available = anthropicOptions ? ['anthropic', 'local'] : ['local'];
     if (!available.includes(chosen)) {
-      throw new EffectError(`AI provider "${chosen}" is not configured on this server (available: ${available.join(', ')}${chosen === 'anthropic' ? '; set FLOWDESK_ANTHROPIC_API_KEY' : ''})`, true);
+      throw new EffectError(`AI provider "${chosen}" is not configured on this server (available: ${available.join(', ')}${chosen === 'anthropic' ? '; set FLOWDESK_ANTHROPIC_API_KEY or the organisation secret ai.anthropic_api_key' : ''})`, true);
     }
 
     switch (effect.task) {
@@ -224,8 +242,8 @@ export function createAiExecutor(options: AiExecutorOptions): AiExecutor {
     }
 
     const registry = new ProviderRegistry().register(provider);
-    if (anthropic) registry.register(new AnthropicProvider({ ...anthropic, fallback: provider }));
-    registry.setDefault(defaultProvider);
+    if (anthropicOptions) registry.register(new AnthropicProvider({ ...anthropicOptions, fallback: provider }));
+    registry.setDefault(available.includes(defaultProvider) ? defaultProvider : 'local');
     let result: Awaited<ReturnType<typeof runAiTask>>;
     try {
       result = await runAiTask(registry, { task: effect.task, params }, input, signal);

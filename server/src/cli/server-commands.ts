@@ -74,7 +74,7 @@ export async function startCommand(options: { demo: boolean; port?: number; work
     const runtime = new Runtime({ db: database.db, pool: database.pool, boss, logger });
     const secrets = loadSecretBox(config, logger);
     if (options.worker) {
-      const workers = await startWorkers(runtime, { ai: createAiExecutor({ db: database.db, logger }), secrets });
+      const workers = await startWorkers(runtime, { ai: createAiExecutor({ db: database.db, logger, secrets }), secrets });
       stack.add('workers', () => workers.stop());
     }
     const demo = options.demo ? await loadDemo(database.db, logger) : undefined;
@@ -117,7 +117,8 @@ export async function workerCommand(options: { concurrency?: number }): Promise<
     const boss = await createBoss(postgres.connectionString, logger);
     stack.add('pg-boss', () => boss.stop({ graceful: true, timeout: 10_000 }));
     const runtime = new Runtime({ db: database.db, pool: database.pool, boss, logger });
-    const workers = await startWorkers(runtime, { ai: createAiExecutor({ db: database.db, logger }), secrets: loadSecretBox(config, logger), ...(options.concurrency !== undefined && { concurrency: options.concurrency }) });
+    const secrets = loadSecretBox(config, logger);
+    const workers = await startWorkers(runtime, { ai: createAiExecutor({ db: database.db, logger, secrets }), secrets, ...(options.concurrency !== undefined && { concurrency: options.concurrency }) });
     stack.add('workers', () => workers.stop());
     logger.info({ database: postgres.description }, 'worker running; SIGTERM or Ctrl-C stops it after the current jobs');
   } catch (err) {
