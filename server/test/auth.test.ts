@@ -1,6 +1,7 @@
 // Sign-in and credentials end to end over the real API and a real SMTP listener on loopback: cookie
 // sessions with CSRF, lockout, TOTP, password reset by mail, API tokens, user administration, the
 // customer portal with magic links, and security headers.
+import { randomBytes } from 'node:crypto';
 import * as OTPAuth from 'otpauth';
 import { simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
@@ -10,6 +11,7 @@ import { createAccountMailer } from '../src/auth/mailer.ts';
 import { hashPassword } from '../src/auth/passwords.ts';
 import { emailConfigFromEnv } from '../src/channels/email/config.ts';
 import { DEFAULT_ORGANISATION_ID } from '../src/db/tables/ticketing.ts';
+import { SecretBox } from '../src/secrets/index.ts';
 import { buildAdminApp, json, logger, startHarness, type Harness } from './api-harness.ts';
 
 let h: Harness;
@@ -37,6 +39,7 @@ beforeAll(async () => {
   app = await buildAdminApp(h, {
     mailer: createAccountMailer({ ...emailConfigFromEnv({}), smtpUrl: `smtp://127.0.0.1:${port}` }, logger),
     auth: { publicUrl: 'https://help.example.com', loginRateLimitMax: 1000 },
+    secrets: new SecretBox(randomBytes(32)),
     webForm: { rateLimitMax: 1000 },
   });
   await app.ready();
@@ -163,6 +166,9 @@ describe('TOTP second factor', () => {
     const setup = await app.inject({ method: 'POST', url: '/api/auth/totp/setup', headers, cookies });
     expect(setup.statusCode, setup.body).toBe(200);
     const { secret, uri } = json(setup);
+    const stored = await h.tdb.db.selectFrom('users').select('totp_secret').where('email', '=', 'dana@example.com').executeTakeFirstOrThrow();
+    expect(stored.totp_secret).toMatch(/^enc:v1:/);
+    expect(stored.totp_secret).not.toContain(secret);
     expect(uri).toMatch(/^otpauth:\/\/totp\/Flowdesk:dana%40example\.com\?/);
     const totp = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(secret), digits: 6, period: 30, algorithm: 'SHA1' });
     const bad = await app.inject({ method: 'POST', url: '/api/auth/totp/enable', headers, cookies, payload: { code: totp.generate() === '000000' ? '111111' : '000000' } });

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { computeSignature, deliverWebhook, queueWebhookEvent, signatureHeader } from '../src/channels/webhooks/index.ts';
 import { ConfigError, loadConfig } from '../src/config.ts';
 import { DEFAULT_ORGANISATION_ID } from '../src/db/tables/ticketing.ts';
-import { SecretBox, SecretError, generateMasterKey, loadSecretBox, openSecret, readOrganisationSecret, rotateSecrets } from '../src/secrets/index.ts';
+import { SecretBox, SecretError, generateMasterKey, loadSecretBox, openSecret, readOrganisationSecret, rotateSecrets, TOTP_SECRET_CONTEXT } from '../src/secrets/index.ts';
 import { buildAdminApp, json, startHarness, type Harness } from './api-harness.ts';
 
 const serverDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -195,14 +195,19 @@ describe('secrets in the database', () => {
 
   it('rotation re-encrypts everything (legacy plaintext included); afterwards only the new key is needed', async () => {
     await h.tdb.db.insertInto('webhook_sources').values({ organisation_id: DEFAULT_ORGANISATION_ID, name: 'legacy', secret: 'legacy-plaintext-secret-000', mapping: '{}' }).execute();
+    const totpSeed = 'JBSWY3DPEHPK3PXP';
+    await h.tdb.db.insertInto('users').values({ organisation_id: DEFAULT_ORGANISATION_ID, email: 'totp@example.com', role: 'admin', totp_secret: new SecretBox(keyA).encrypt(totpSeed, TOTP_SECRET_CONTEXT) }).execute();
     const rotating = new SecretBox(keyB, [keyA]);
     const reports = await rotateSecrets(h.tdb.db, rotating);
     expect(reports).toEqual([
       { table: 'webhook_sources', column: 'secret', reencrypted: 1, legacyPlaintext: 1, alreadyCurrent: 0 },
       { table: 'webhook_endpoints', column: 'secret', reencrypted: 1, legacyPlaintext: 0, alreadyCurrent: 0 },
+      { table: 'users', column: 'totp_secret', reencrypted: 1, legacyPlaintext: 0, alreadyCurrent: 0 },
       { table: 'organisation_secrets', column: 'value', reencrypted: 1, legacyPlaintext: 0, alreadyCurrent: 0 },
     ]);
     const onlyB = new SecretBox(keyB);
+    const totpRow = await h.tdb.db.selectFrom('users').select('totp_secret').where('email', '=', 'totp@example.com').executeTakeFirstOrThrow();
+    expect(onlyB.decrypt(totpRow.totp_secret!, TOTP_SECRET_CONTEXT)).toBe(totpSeed);
     const sources = await h.tdb.db.selectFrom('webhook_sources').select(['name', 'secret']).orderBy('name').execute();
     expect(sources.map((s) => onlyB.decrypt(s.secret, 'webhook_sources.secret')).sort()).toEqual(['inbound-plain-secret-0123456789', 'legacy-plaintext-secret-000']);
     expect(await readOrganisationSecret(h.tdb.db, onlyB, DEFAULT_ORGANISATION_ID, 'smtp.password')).toBe('smtp-password-Do-Not-Leak-42');
@@ -226,7 +231,8 @@ describe('secrets in the database', () => {
       expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
       expect(r.stdout).toMatch(/^webhook_sources\.secret: 2 re-encrypted, 0 plaintext encrypted, 0 already current$/m);
-      expect(r.stdout).toMatch(/^done: 4 secrets now under key [0-9a-f]{16}$/m);
+      expect(r.stdout).toMatch(/^users\.totp_secret: 1 re-encrypted, 0 plaintext encrypted, 0 already current$/m);
+      expect(r.stdout).toMatch(/^done: 5 secrets now under key [0-9a-f]{16}$/m);
       expect(await readOrganisationSecret(h.tdb.db, new SecretBox(keyC), DEFAULT_ORGANISATION_ID, 'smtp.password')).toBe('smtp-password-Do-Not-Leak-42');
     } finally {
       await fs.rm(dataDir, { recursive: true, force: true });

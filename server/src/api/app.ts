@@ -126,6 +126,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     publicUrl,
     cookieSecure: deps.auth?.cookieSecure ?? publicUrl.startsWith('https:'),
     ...(deps.auth?.loginRateLimitMax !== undefined ? { loginRateLimitMax: deps.auth.loginRateLimitMax } : {}),
+    ...(deps.secrets ? { secrets: deps.secrets } : {}),
   });
   await app.register(tokenRoutes, { prefix: '/api/tokens', db: deps.db });
   await app.register(userRoutes, { prefix: '/api/users', db: deps.db });

@@ -4,6 +4,7 @@ import type { Kysely } from 'kysely';
 import * as OTPAuth from 'otpauth';
 import { recordAudit } from '../audit/index.ts';
 import type { Database } from '../db/types.ts';
+import { openSecret, TOTP_SECRET_CONTEXT, type SecretBox } from '../secrets/index.ts';
 import type { User } from '../db/tables/auth.ts';
 import { FlowdeskError, invalidInput } from '../errors.ts';
 import { decoyHash, hashPassword, passwordProblem, verifyPassword } from './passwords.ts';
@@ -56,7 +57,12 @@ export interface LoginResult {
   expiresAt: Date;
 }
 
-export async function login(db: Kysely<Database>, input: LoginInput, meta: RequestMeta, now = new Date()): Promise<LoginResult> {
+/** The user's TOTP seed in clear (stored encrypted under the master key when one is configured). */
+export function totpSecretOf(user: Pick<User, 'totp_secret'>, secrets: SecretBox | undefined): string | null {
+  return user.totp_secret === null ? null : openSecret(secrets, user.totp_secret, TOTP_SECRET_CONTEXT);
+}
+
+export async function login(db: Kysely<Database>, input: LoginInput, meta: RequestMeta, now = new Date(), secrets?: SecretBox): Promise<LoginResult> {
   const email = normaliseEmail(input.email);
   let query = db.selectFrom('users').selectAll().where('email', '=', email).where('role', '<>', 'customer');
   if (input.organisationId) query = query.where('organisation_id', '=', input.organisationId);
@@ -79,7 +85,7 @@ export async function login(db: Kysely<Database>, input: LoginInput, meta: Reque
   if (passwordOk && user.totp_enabled && user.totp_secret) {
     if (input.totp === undefined) throw new FlowdeskError('FD_TOTP_REQUIRED', 401, 'this account has a second factor: send the 6-digit code from the authenticator app', [{ path: '/body/totp', message: '/body/totp: is required for this account' }]);
   }
-  const totpOk = !(user.totp_enabled && user.totp_secret) || totpValid(user, user.totp_secret, input.totp ?? '', now.getTime());
+  const totpOk = !(user.totp_enabled && user.totp_secret) || totpValid(user, totpSecretOf(user, secrets)!, input.totp ?? '', now.getTime());
   if (!passwordOk || !totpOk) {
     const failures = user.failed_logins + 1;
     const lockMs = lockDurationMs(failures);

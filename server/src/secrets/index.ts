@@ -172,8 +172,12 @@ export function loadSecretBox(options: MasterKeyOptions, logger?: { warn(obj: ob
 export const ENCRYPTED_COLUMNS = [
   { table: 'webhook_sources', column: 'secret', key: ['id'], context: () => 'webhook_sources.secret' },
   { table: 'webhook_endpoints', column: 'secret', key: ['id'], context: () => 'webhook_endpoints.secret' },
+  { table: 'users', column: 'totp_secret', key: ['id'], context: () => TOTP_SECRET_CONTEXT },
   { table: 'organisation_secrets', column: 'value', key: ['organisation_id', 'name'], context: (row: Record<string, unknown>) => organisationSecretContext(String(row.organisation_id), String(row.name)) },
 ] as const;
+
+/** GCM additional data of users.totp_secret values. */
+export const TOTP_SECRET_CONTEXT = 'users.totp_secret';
 
 export const organisationSecretContext = (organisationId: string, name: string) => `organisation_secrets:${organisationId}:${name}`;
 
@@ -196,7 +200,7 @@ export async function rotateSecrets(db: Kysely<Database>, box: SecretBox): Promi
     for (const spec of ENCRYPTED_COLUMNS) {
       const report: RotationReport = { table: spec.table, column: spec.column, reencrypted: 0, legacyPlaintext: 0, alreadyCurrent: 0 };
       const t = trx as unknown as Kysely<Record<string, Record<string, unknown>>>;
-      const rows = await t.selectFrom(spec.table).select([...spec.key, spec.column]).forUpdate().execute();
+      const rows = await t.selectFrom(spec.table).select([...spec.key, spec.column]).where(spec.column, 'is not', null).forUpdate().execute();
       for (const row of rows) {
         const stored = String(row[spec.column]);
         if (box.isCurrent(stored)) {

@@ -12,7 +12,8 @@ import { verifyPassword } from '../../auth/passwords.ts';
 import { permissionsOf } from '../../auth/permissions.ts';
 import { CSRF_COOKIE, principalOf, SESSION_COOKIE } from '../../auth/plugin.ts';
 import { revokeSession, SESSION_IDLE_MS } from '../../auth/sessions.ts';
-import { issueSingleUseToken, login, normaliseEmail, resetPassword, totpFor, totpValid, type RequestMeta } from '../../auth/service.ts';
+import { issueSingleUseToken, login, normaliseEmail, resetPassword, totpFor, totpSecretOf, totpValid, type RequestMeta } from '../../auth/service.ts';
+import { sealSecret, TOTP_SECRET_CONTEXT, type SecretBox } from '../../secrets/index.ts';
 import type { Database } from '../../db/types.ts';
 import { FlowdeskError, invalidInput } from '../../errors.ts';
 import { LoginBody, ResetConfirmBody, ResetRequestBody, SessionInfoSchema, TotpCodeBody, TotpDisableBody, TotpSetupSchema } from '../auth-schemas.ts';
@@ -30,6 +31,8 @@ export interface AuthRouteOptions {
   cookieSecure: boolean;
   /** Sign-in attempts per client IP per minute (account lockout is separate). */
   loginRateLimitMax?: number;
+  /** Encrypts TOTP seeds at rest (stored as given without it). */
+  secrets?: SecretBox;
 }
 
 export function requestMeta(request: FastifyRequest): RequestMeta {
@@ -73,7 +76,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRouteOptions> = async (ap
     },
     async (request, reply) => {
       const b = request.body;
-      const result = await login(db, { email: b.email, password: b.password, ...(b.totp ? { totp: b.totp } : {}), ...(b.organisation ? { organisationId: b.organisation } : {}) }, requestMeta(request));
+      const result = await login(db, { email: b.email, password: b.password, ...(b.totp ? { totp: b.totp } : {}), ...(b.organisation ? { organisationId: b.organisation } : {}) }, requestMeta(request), new Date(), options.secrets);
       setSessionCookies(reply, result, options.cookieSecure);
       return { user: toUser(result.user), csrfToken: result.csrfToken, permissions: permissionsOf(result.user.role) };
     },
@@ -148,7 +151,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRouteOptions> = async (ap
       const user = await db.selectFrom('users').selectAll().where('id', '=', principal.userId).executeTakeFirstOrThrow();
       if (user.totp_enabled) throw new FlowdeskError('FD_CONFLICT', 409, 'a second factor is already enabled: disable it first');
       const secret = new OTPAuth.Secret({ size: 20 }).base32;
-      await db.updateTable('users').set({ totp_secret: secret, updated_at: new Date() }).where('id', '=', user.id).execute();
+      await db.updateTable('users').set({ totp_secret: sealSecret(options.secrets, secret, TOTP_SECRET_CONTEXT), updated_at: new Date() }).where('id', '=', user.id).execute();
       return { secret, uri: totpFor(user, secret).toString() };
     },
   );
@@ -160,7 +163,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRouteOptions> = async (ap
       const principal = principalOf(request);
       const user = await db.selectFrom('users').selectAll().where('id', '=', principal.userId).executeTakeFirstOrThrow();
       if (!user.totp_secret) throw new FlowdeskError('FD_CONFLICT', 409, 'start with POST /api/auth/totp/setup');
-      if (!totpValid(user, user.totp_secret, request.body.code)) throw invalidInput('/body/code: is wrong or expired', [{ path: '/body/code', message: '/body/code: is wrong or expired' }]);
+      if (!totpValid(user, totpSecretOf(user, options.secrets)!, request.body.code)) throw invalidInput('/body/code: is wrong or expired', [{ path: '/body/code', message: '/body/code: is wrong or expired' }]);
       await db.transaction().execute(async (trx) => {
         await trx.updateTable('users').set({ totp_enabled: true, updated_at: new Date() }).where('id', '=', user.id).execute();
         await recordAudit(trx, { organisationId: user.organisation_id, actor: { type: 'user', id: user.id }, action: 'auth.totp_enabled', target: { type: 'user', id: user.id }, ...requestMeta(request) });
