@@ -1,11 +1,12 @@
 // Webhooks: the signed inbound hook (POST /api/hooks/:sourceId, public and rate-limited), CRUD for inbound
 // sources and outbound endpoints, and the outbound delivery log with manual retry. Secrets are returned
 // once, on create. See docs/channels.md "Webhooks".
+import { outboundUrlProblem } from '../../net/outbound-guard.ts';
 import type { FastifyRequest } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { FlowdeskError, conflict, notFound } from '../../errors.ts';
+import { FlowdeskError, conflict, invalidInput, notFound } from '../../errors.ts';
 import {
   PRESET_NAMES,
   WEBHOOK_EVENTS,
@@ -22,6 +23,13 @@ import type { ApiDeps } from '../deps.ts';
 import { sealSecret, type SecretBox } from '../../secrets/index.ts';
 import { DateTime, IdParams, Nullable, StringEnum, Uuid, withErrors } from '../schemas.ts';
 import { organisationOf, rejectNul, ticketingContext } from './ticketing-common.ts';
+
+/** The endpoint URL must be one we may call: http(s), no credentials, not a private address (SSRF). */
+function checkOutboundUrl(url: string | undefined): void {
+  if (url === undefined) return;
+  const problem = outboundUrlProblem(url);
+  if (problem) throw invalidInput(`/body/url: ${problem}`, [{ path: '/body/url', message: `/body/url: ${problem}` }]);
+}
 
 export interface WebhookRouteOptions {
   /** Inbound deliveries per source and client IP per window (default 300 a minute). */
@@ -232,6 +240,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db' | 'runt
       },
       async (request, reply) => {
         const b = request.body;
+        checkOutboundUrl(b.url);
         const secret = b.secret ?? newSecret();
         const row = await db
           .insertInto('webhook_endpoints')
@@ -251,6 +260,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db' | 'runt
     admin.patch('/webhook-endpoints/:id', { config: { access: 'integrations.manage' }, schema: { tags, summary: 'Change an outbound webhook endpoint', params: IdParams, body: UpdateEndpointBody, response: withErrors({ 200: EndpointResponse }) } }, async (request) => {
       await loadEndpoint(request, request.params.id);
       const b = request.body;
+      checkOutboundUrl(b.url);
       const row = await db
         .updateTable('webhook_endpoints')
         .set({ ...(b.url !== undefined ? { url: b.url } : {}), ...(b.events !== undefined ? { events: [...b.events] } : {}), ...(b.active !== undefined ? { active: b.active } : {}), updated_at: new Date() })

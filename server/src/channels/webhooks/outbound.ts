@@ -4,6 +4,7 @@
 // transaction, so an event is logged and delivered iff the change commits. The worker POSTs it (generic:
 // the signed event JSON; slack: {text}; teams: a MessageCard), pg-boss retries failures with exponential
 // backoff, and the log keeps attempts, last status and last error.
+import { guardedFetch, OutboundBlockedError } from '../../net/outbound-guard.ts';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { fromKysely, type PgBoss } from 'pg-boss';
 import { DEFAULT_ORGANISATION_ID } from '../../db/tables/ticketing.ts';
@@ -159,8 +160,9 @@ export async function deliverWebhook(db: Kysely<Database>, deliveryId: string, o
   const body = JSON.stringify(shapeFor(row.kind, row.payload as Record<string, unknown>, options.ticketUrlBase));
   let status: number | null = null;
   let error: string | null = null;
+  let permanent = false;
   try {
-    const response = await fetch(row.url, {
+    const response = await guardedFetch(row.url, {
       method: 'POST',
       redirect: 'manual',
       signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
@@ -177,6 +179,8 @@ export async function deliverWebhook(db: Kysely<Database>, deliveryId: string, o
     await response.body?.cancel().catch(() => undefined);
     if (status < 200 || status >= 300) error = `HTTP ${status}`;
   } catch (e) {
+    // A private destination stays private: fail the delivery now instead of retrying it for hours.
+    permanent = e instanceof OutboundBlockedError;
     error = ((e as Error).name === 'TimeoutError' ? 'timed out' : (e as Error).message).slice(0, 500);
   }
   const ok = error === null;
@@ -186,12 +190,12 @@ export async function deliverWebhook(db: Kysely<Database>, deliveryId: string, o
       attempts: eb('attempts', '+', 1),
       last_status: status,
       last_error: error,
-      status: ok ? 'delivered' : options.lastAttempt ? 'failed' : 'pending',
+      status: ok ? 'delivered' : options.lastAttempt || permanent ? 'failed' : 'pending',
       ...(ok ? { delivered_at: new Date() } : {}),
     }))
     .where('id', '=', deliveryId)
     .execute();
-  if (!ok && !options.lastAttempt) throw new Error(`webhook delivery ${deliveryId} failed: ${error}`);
+  if (!ok && !options.lastAttempt && !permanent) throw new Error(`webhook delivery ${deliveryId} failed: ${error}`);
   return ok ? 'delivered' : 'failed';
 }
 

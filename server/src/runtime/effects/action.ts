@@ -1,6 +1,7 @@
 // Executes an action node's steps. Ticket changes run inside the transaction that applies the result,
 // so a ticket is never changed without the run moving on (and vice versa). HTTP calls run before that
 // transaction, at least once, with the effect's idempotency key so receivers can drop repeats.
+import { guardedFetch, OutboundBlockedError } from '../../net/outbound-guard.ts';
 import type { Transaction } from 'kysely';
 import type { ActionStep } from '@flowdesk/schema';
 import type { Database } from '../../db/types.ts';
@@ -26,15 +27,17 @@ export async function runHttpSteps(steps: ActionStep[], idempotencyKey: string, 
   for (const step of steps) {
     if (step.type !== 'http') continue;
     const timeout = Math.min(step.timeoutMs ?? timeoutMs, timeoutMs);
-    let response: Response;
+    let response: Awaited<ReturnType<typeof guardedFetch>>;
     try {
-      response = await fetch(step.url, {
+      response = await guardedFetch(step.url, {
         method: step.method,
         headers: { 'content-type': 'application/json', 'idempotency-key': idempotencyKey, ...(step.headers ?? {}) },
         body: step.body === undefined || step.method === 'GET' ? undefined : JSON.stringify(step.body),
         signal: AbortSignal.timeout(timeout),
       });
     } catch (error) {
+      // A refused destination will not become public by retrying: permanent, the node's error outcome.
+      if (error instanceof OutboundBlockedError) throw new EffectError(`${step.method} ${step.url} refused: ${error.message}`, true);
       const reason = (error as Error).name === 'TimeoutError' ? `timed out after ${timeout} ms` : (error as Error).message;
       throw new EffectError(`${step.method} ${step.url} failed: ${reason}`);
     }
