@@ -2,6 +2,9 @@
 // each job to one worker at a time (SKIP LOCKED), and the per-run compare-and-set plus the event key
 // make a redelivered job harmless. A worker killed mid-job leaves the job active until it expires, then
 // another worker takes it again.
+import { queueActionWebhooks } from '../ticketing/actions.ts';
+import { changeEvents } from '../ticketing/tickets.ts';
+import { enqueueTicketEvents } from './ticket-events.ts';
 import type { Job, JobResult } from 'pg-boss';
 import type { Effect } from '@flowdesk/engine';
 import type { Runtime } from './runtime.ts';
@@ -125,8 +128,14 @@ async function handleWork(runtime: Runtime, job: Job<WorkJobData>, tuning: Runti
       beforePersist:
         ticketSteps.length > 0
           ? async (trx, run) => {
-              await applyTicketSteps(trx, run.ticket_id, ticketSteps);
-              if (run.ticket_id) await slaAfterChange(runtime, trx, run.ticket_id);
+              const applied = await applyTicketSteps(trx, run.ticket_id, ticketSteps);
+              if (!applied || !run.ticket_id) return;
+              await slaAfterChange(runtime, trx, run.ticket_id);
+              // What the workflow did is news for webhooks and for the ticket's other runs (not this one, which
+              // is moving on by this very event). No new runs start from it: a workflow's own changes must not
+              // trigger workflows, or two of them could loop.
+              await queueActionWebhooks(trx, runtime.boss, applied);
+              await enqueueTicketEvents(runtime, trx, run.ticket_id, applied.changed.length > 0 ? changeEvents(applied.changed) : [], new Set([run.id]));
             }
           : undefined,
     });

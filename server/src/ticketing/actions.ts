@@ -4,6 +4,7 @@ import type { Transaction } from 'kysely';
 import type { ActionStep } from '@flowdesk/schema';
 import type { Database, Ticket } from '../db/types.ts';
 import { notFound } from '../errors.ts';
+import { queueWebhookEvent, type WebhookBoss } from '../channels/webhooks/index.ts';
 import { insertMessage, patchTicket, type TicketPatch } from './tickets.ts';
 import { renderTemplate, templateValues } from './template.ts';
 
@@ -75,4 +76,18 @@ export async function applyTicketActions(
     }
   }
   return { ticket, changed: [...changed], messages };
+}
+
+/**
+ * Outbound webhooks for what applied steps did (one message.created per reply, one ticket.updated with the
+ * changed names), queued in the same transaction so they exist exactly when the changes do.
+ */
+export async function queueActionWebhooks(
+  trx: Transaction<Database>,
+  boss: WebhookBoss,
+  applied: { ticket: Ticket; changed: readonly string[]; messages: readonly string[] },
+): Promise<void> {
+  const organisationId = applied.ticket.organisation_id;
+  for (const messageId of applied.messages) await queueWebhookEvent(trx, boss, { event: 'message.created', ticketId: applied.ticket.id, messageId, organisationId });
+  if (applied.changed.length > 0) await queueWebhookEvent(trx, boss, { event: 'ticket.updated', ticketId: applied.ticket.id, changed: [...applied.changed], organisationId });
 }

@@ -5,7 +5,7 @@ import { createAjv, getNodeSpec } from '@flowdesk/schema';
 import type { Message } from '../db/tables/ticketing.ts';
 import type { Run, Ticket } from '../db/types.ts';
 import { invalidInput, notFound } from '../errors.ts';
-import { applyTicketActions, type TicketStep } from './actions.ts';
+import { applyTicketActions, queueActionWebhooks, type TicketStep } from './actions.ts';
 import { slaAfterChange } from './sla-hooks.ts';
 import { changeEvents, insertMessage, notifyRuns } from './tickets.ts';
 import { renderTemplate, templateValues } from './template.ts';
@@ -58,6 +58,7 @@ export async function applyMacro(ctx: TicketingContext, input: { ticketId: strin
     }
     const steps = assertMacroActions(macro.actions as unknown[]);
     const applied = await applyTicketActions(trx, ticket.id, steps, { authorType: 'agent', authorAgentId: input.authorAgentId });
+    await queueActionWebhooks(trx, ctx.runtime.boss, { ...applied, messages: [...(message ? [message.id] : []), ...applied.messages] });
     await slaAfterChange(ctx.runtime, trx, ticket.id);
     const runs = applied.changed.length > 0 ? await ctx.runtime.startRunsForTicket(ticket.id, 'ticket.updated', trx) : [];
     const batch = await ctx.runtime.queueTicketEvents(trx, ticket.id, [...events, ...changeEvents(applied.changed)], new Set(runs.map((r) => r.id)));

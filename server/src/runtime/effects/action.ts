@@ -4,7 +4,7 @@
 import { guardedFetch, OutboundBlockedError } from '../../net/outbound-guard.ts';
 import type { Transaction } from 'kysely';
 import type { ActionStep } from '@flowdesk/schema';
-import type { Database } from '../../db/types.ts';
+import type { Database, Ticket } from '../../db/types.ts';
 import { FlowdeskError } from '../../errors.ts';
 import { applyTicketActions, type TicketStep } from '../../ticketing/actions.ts';
 
@@ -55,12 +55,16 @@ export async function runHttpSteps(steps: ActionStep[], idempotencyKey: string, 
  * never gets here twice (its event key is checked under the run's row lock first). A step the ticket
  * cannot take (unknown agent, invalid custom field) is a permanent error: the node's `error` outcome.
  */
-export async function applyTicketSteps(trx: Transaction<Database>, ticketId: string | null, steps: ActionStep[]): Promise<void> {
+export async function applyTicketSteps(
+  trx: Transaction<Database>,
+  ticketId: string | null,
+  steps: ActionStep[],
+): Promise<{ ticket: Ticket; changed: string[]; messages: string[] } | null> {
   const ticketSteps = steps.filter((s): s is TicketStep => s.type !== 'http');
-  if (ticketSteps.length === 0) return;
+  if (ticketSteps.length === 0) return null;
   if (!ticketId) throw new EffectError('this run has no ticket to change', true);
   try {
-    await applyTicketActions(trx, ticketId, ticketSteps, { authorType: 'system' });
+    return await applyTicketActions(trx, ticketId, ticketSteps, { authorType: 'system' });
   } catch (error) {
     if (error instanceof FlowdeskError && error.statusCode < 500) throw new EffectError(`ticket step failed: ${error.message}`, true);
     throw error;
