@@ -8,15 +8,15 @@ import { waitFor } from './wait-for.ts';
 
 let h: Harness;
 let receiver: Server;
-const received: { event: string; ticketId?: string; changed?: string[] }[] = [];
+const received: { event: string; ticketId?: string; changed?: string[]; text?: string }[] = [];
 
 beforeAll(async () => {
   receiver = createServer((req, res) => {
     let body = '';
     req.on('data', (c) => (body += c));
     req.on('end', () => {
-      const payload = JSON.parse(body) as { event: string; ticket?: { id: string }; changed?: string[]; data?: { ticket?: { id: string }; changed?: string[] } };
-      received.push({ event: payload.event, ticketId: payload.ticket?.id ?? payload.data?.ticket?.id, changed: payload.changed ?? payload.data?.changed });
+      const payload = JSON.parse(body) as { event: string; ticket?: { id: string }; changed?: string[]; data?: { ticket?: { id: string }; changed?: string[]; text?: string } };
+      received.push({ event: payload.event, ticketId: payload.ticket?.id ?? payload.data?.ticket?.id, changed: payload.changed ?? payload.data?.changed, text: payload.data?.text });
       res.writeHead(204).end();
     });
   });
@@ -26,7 +26,7 @@ beforeAll(async () => {
   const endpoint = await h.app.inject({
     method: 'POST',
     url: '/api/webhook-endpoints',
-    payload: { url: `http://127.0.0.1:${port}/events`, kind: 'generic', events: ['ticket.created', 'message.created', 'ticket.updated'] },
+    payload: { url: `http://127.0.0.1:${port}/events`, kind: 'generic', events: ['ticket.created', 'message.created', 'ticket.updated', 'workflow.notification'] },
   });
   expect(endpoint.statusCode, endpoint.body).toBe(201);
 }, 60_000);
@@ -57,7 +57,7 @@ const onTag = (tag: string) => ({ event: 'ticket.created', conditions: { all: [{
 const workflow = (key: string, nodes: unknown[], edges: unknown[]) => ({ schemaVersion: 1, key, name: key, nodes, edges }) as unknown as WorkflowDefinition;
 
 describe('what workflows do to a ticket', () => {
-  it('is announced like an agent’s change: webhooks, and ticket events to the ticket’s other runs', async () => {
+  it('is announced like an agent’s change (webhooks, ticket events to the ticket’s other runs), and notify steps reach chat/webhook endpoints', async () => {
     await publishViaApi(
       h.app,
       workflow(
@@ -79,7 +79,7 @@ describe('what workflows do to a ticket', () => {
         'acts-on-ticket',
         [
           { id: 'start', kind: 'trigger', position: { x: 0, y: 0 }, params: onTag('wf-act') },
-          { id: 'act', kind: 'action', position: { x: 0, y: 100 }, params: { steps: [{ type: 'reply', body: 'We are on it.' }, { type: 'setFields', fields: { priority: 'urgent' } }] } },
+          { id: 'act', kind: 'action', position: { x: 0, y: 100 }, params: { steps: [{ type: 'reply', body: 'We are on it.' }, { type: 'setFields', fields: { priority: 'urgent' } }, { type: 'notify', message: 'Escalated #{{ticket.number}} ({{ticket.priority}})' }] } },
           { id: 'wait', kind: 'wait', position: { x: 0, y: 200 }, params: { resumeOn: ['customer.replied'] } },
           { id: 'done', kind: 'end', position: { x: 0, y: 300 }, params: { status: 'resolved' } },
         ],
@@ -96,6 +96,8 @@ describe('what workflows do to a ticket', () => {
     await waitFor('the workflow reply and change as webhooks', async () =>
       received.some((r) => r.ticketId === ticketId && r.event === 'message.created') && received.some((r) => r.ticketId === ticketId && r.event === 'ticket.updated' && (r.changed ?? []).includes('priority')),
     );
+    const number = created.ticket.number;
+    await waitFor('the notify step as workflow.notification', async () => received.some((r) => r.ticketId === ticketId && r.event === 'workflow.notification' && r.text === `Escalated #${number} (urgent)`));
     const waiter = created.runs.find((r: { workflowKey: string }) => r.workflowKey === 'waits-for-priority');
     await waitFor('the other run resumed by priority.changed', async () => json(await h.app.inject({ method: 'GET', url: `/api/runs/${waiter.id}` })).run.status === 'completed');
     // The acting run itself was not sent its own change: it still waits for the customer.

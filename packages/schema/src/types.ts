@@ -142,6 +142,11 @@ export type ActionStep =
   /** Assigns the ticket to an agent and/or a team (at least one). */
   | { type: 'assign'; agentId?: string; teamId?: string }
   | { type: 'setStatus'; status: TicketStatus }
+  /**
+   * Notifies people outside the ticket: every outbound webhook / Slack / Teams endpoint subscribed to
+   * `workflow.notification` receives `message` (placeholders filled in) with the ticket's facts.
+   */
+  | { type: 'notify'; message: string }
   | { type: 'http'; method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'; url: string; headers?: Record<string, string>; body?: unknown; timeoutMs?: number };
 
 export interface ActionParams {

@@ -8,7 +8,7 @@ import { queueWebhookEvent, type WebhookBoss } from '../channels/webhooks/index.
 import { insertMessage, patchTicket, type TicketPatch } from './tickets.ts';
 import { renderTemplate, templateValues } from './template.ts';
 
-export type TicketStep = Extract<ActionStep, { type: 'reply' | 'assign' | 'setStatus' | 'setFields' | 'addTags' | 'removeTags' }>;
+export type TicketStep = Extract<ActionStep, { type: 'reply' | 'assign' | 'setStatus' | 'setFields' | 'addTags' | 'removeTags' | 'notify' }>;
 
 /** Ticket columns a setFields step may write directly; every other name is a custom field. */
 const TICKET_COLUMNS = new Set(['subject', 'status', 'priority']);
@@ -16,6 +16,16 @@ const TICKET_COLUMNS = new Set(['subject', 'status', 'priority']);
 export interface StepAuthor {
   authorType: 'agent' | 'system';
   authorAgentId?: string;
+}
+
+export interface AppliedActions {
+  ticket: Ticket;
+  /** Names of what changed (ticket.updated's `changed`). */
+  changed: string[];
+  /** Ids of the messages the steps added. */
+  messages: string[];
+  /** Rendered texts of notify steps. */
+  notifications: string[];
 }
 
 /**
@@ -27,9 +37,10 @@ export async function applyTicketActions(
   ticketId: string,
   steps: readonly TicketStep[],
   author: StepAuthor = { authorType: 'system' },
-): Promise<{ ticket: Ticket; changed: string[]; messages: string[] }> {
+): Promise<AppliedActions> {
   const changed = new Set<string>();
   const messages: string[] = [];
+  const notifications: string[] = [];
   let ticket = await trx.selectFrom('tickets').selectAll().where('id', '=', ticketId).executeTakeFirst();
   if (!ticket) throw notFound('ticket', ticketId);
   for (const step of steps) {
@@ -46,6 +57,10 @@ export async function applyTicketActions(
         messages.push(result.message.id);
         break;
       }
+      case 'notify':
+        // Rendered now (the ticket as the step sees it), sent as webhooks with the transaction.
+        notifications.push(renderTemplate(step.message, templateValues(ticket)));
+        break;
       case 'assign':
         patch = { ...(step.agentId !== undefined ? { assigneeAgentId: step.agentId } : {}), ...(step.teamId !== undefined ? { teamId: step.teamId } : {}) };
         break;
@@ -75,7 +90,7 @@ export async function applyTicketActions(
       for (const c of result.changed) changed.add(c);
     }
   }
-  return { ticket, changed: [...changed], messages };
+  return { ticket, changed: [...changed], messages, notifications };
 }
 
 /**
@@ -85,9 +100,10 @@ export async function applyTicketActions(
 export async function queueActionWebhooks(
   trx: Transaction<Database>,
   boss: WebhookBoss,
-  applied: { ticket: Ticket; changed: readonly string[]; messages: readonly string[] },
+  applied: { ticket: Ticket; changed: readonly string[]; messages: readonly string[]; notifications?: readonly string[] },
 ): Promise<void> {
   const organisationId = applied.ticket.organisation_id;
+  for (const text of applied.notifications ?? []) await queueWebhookEvent(trx, boss, { event: 'workflow.notification', ticketId: applied.ticket.id, text, organisationId });
   for (const messageId of applied.messages) await queueWebhookEvent(trx, boss, { event: 'message.created', ticketId: applied.ticket.id, messageId, organisationId });
   if (applied.changed.length > 0) await queueWebhookEvent(trx, boss, { event: 'ticket.updated', ticketId: applied.ticket.id, changed: [...applied.changed], organisationId });
 }

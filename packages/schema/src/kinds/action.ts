@@ -40,6 +40,10 @@ const stepSchema: JSONSchema = {
       type: { const: 'setStatus', description: 'Set the ticket status.' },
       status: { type: 'string', enum: [...TICKET_STATUSES], description: 'New status.' },
     }, ['type', 'status'], { title: 'setStatus' }),
+    object('Notify the team through chat / webhooks.', {
+      type: { const: 'notify', description: 'Notify the team through chat / webhooks.' },
+      message: text('Notification text for the endpoints subscribed to workflow.notification (Slack, Teams, generic webhooks); {{ticket.*}} and {{customer.name}} placeholders are filled in.', 2_000),
+    }, ['type', 'message'], { title: 'notify' }),
     object('Call an HTTP endpoint.', {
       type: { const: 'http', description: 'Call an HTTP endpoint.' },
       method: { type: 'string', enum: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], description: 'HTTP method.' },
@@ -61,7 +65,7 @@ export const actionSpec: NodeSpec<'action'> = {
   kind: 'action',
   version: 1,
   label: 'Action',
-  description: 'Changes the ticket or calls out: set fields, add/remove tags, reply, assign, set status, HTTP call.',
+  description: 'Changes the ticket or calls out: set fields, add/remove tags, reply, assign, set status, notify the team, HTTP call.',
   category: 'action',
   behaviour: 'work',
   paramsSchema: object('Action parameters.', { steps: list('Steps run in order.', stepSchema, 50) }, ['steps']),

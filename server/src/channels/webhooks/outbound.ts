@@ -15,7 +15,7 @@ import { openSecret, type SecretBox } from '../../secrets/index.ts';
 
 import { WEBHOOK_QUEUE } from '../../runtime/queues.ts';
 export { WEBHOOK_QUEUE };
-export const WEBHOOK_EVENTS = ['ticket.created', 'ticket.updated', 'message.created'] as const;
+export const WEBHOOK_EVENTS = ['ticket.created', 'ticket.updated', 'message.created', 'workflow.notification'] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 
 export interface WebhookJobData {
@@ -32,6 +32,8 @@ export interface QueueWebhookEventInput {
   messageId?: string;
   /** ticket.updated: the names of the changed fields. */
   changed?: string[];
+  /** workflow.notification: the text of a workflow's notify step. */
+  text?: string;
 }
 
 /**
@@ -88,7 +90,7 @@ async function eventPayload(trx: Transaction<Database>, input: QueueWebhookEvent
       .executeTakeFirstOrThrow();
     message = { id: m.id, visibility: m.visibility, authorType: m.author_type, channel: m.channel, body: m.body_text.slice(0, 10_000), createdAt: new Date(m.created_at).toISOString() };
   }
-  return { event: input.event, occurredAt: new Date().toISOString(), data: { ticket, ...(message ? { message } : {}), ...(input.changed ? { changed: input.changed } : {}) } };
+  return { event: input.event, occurredAt: new Date().toISOString(), data: { ticket, ...(message ? { message } : {}), ...(input.changed ? { changed: input.changed } : {}), ...(input.text !== undefined ? { text: input.text } : {}) } };
 }
 
 /** The body an endpoint of `kind` receives for the stored event payload. */
@@ -130,6 +132,8 @@ function describe(payload: Record<string, any>): string {
       return `Ticket ${ref} updated: ${(payload.data?.changed ?? []).join(', ') || 'changed'} (status ${t.status})`;
     case 'message.created':
       return `New ${payload.data?.message?.authorType ?? ''} message on ${ref}`.replace('  ', ' ');
+    case 'workflow.notification':
+      return `${String(payload.data?.text ?? '')} (${ref})`;
     default:
       return `${payload.event} ${ref}`;
   }

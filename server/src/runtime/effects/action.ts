@@ -4,9 +4,9 @@
 import { guardedFetch, OutboundBlockedError } from '../../net/outbound-guard.ts';
 import type { Transaction } from 'kysely';
 import type { ActionStep } from '@flowdesk/schema';
-import type { Database, Ticket } from '../../db/types.ts';
+import type { Database } from '../../db/types.ts';
 import { FlowdeskError } from '../../errors.ts';
-import { applyTicketActions, type TicketStep } from '../../ticketing/actions.ts';
+import { applyTicketActions, type AppliedActions, type TicketStep } from '../../ticketing/actions.ts';
 
 export class EffectError extends Error {
   /** Permanent errors skip the remaining retries (retrying cannot help). */
@@ -59,7 +59,7 @@ export async function applyTicketSteps(
   trx: Transaction<Database>,
   ticketId: string | null,
   steps: ActionStep[],
-): Promise<{ ticket: Ticket; changed: string[]; messages: string[] } | null> {
+): Promise<AppliedActions | null> {
   const ticketSteps = steps.filter((s): s is TicketStep => s.type !== 'http');
   if (ticketSteps.length === 0) return null;
   if (!ticketId) throw new EffectError('this run has no ticket to change', true);
