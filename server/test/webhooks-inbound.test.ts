@@ -114,6 +114,21 @@ describe('inbound webhooks', () => {
     expect(await counts()).toEqual(before);
   });
 
+  it('the same delivery sent concurrently is accepted once: the receipt commits with the ticket or not at all', async () => {
+    const payload = call('call-dup-race', 'sent four times at once');
+    const raw = JSON.stringify(payload);
+    const t = Math.floor(Date.now() / 1000);
+    const before = await counts();
+    const results = await Promise.all([1, 2, 3, 4].map(() => send(phone, payload, { raw, t, delivery: 'dup-race-1' })));
+    expect(results.map((r) => r.statusCode).sort()).toEqual([201, 409, 409, 409]);
+    const after = await counts();
+    expect(after.tickets! - before.tickets!).toBe(1);
+    expect(after.messages! - before.messages!).toBe(1);
+    expect(after.webhook_receipts! - before.webhook_receipts!).toBe(1);
+    const receipt = await h.tdb.db.selectFrom('webhook_receipts').selectAll().where('nonce', '=', 'dup-race-1').executeTakeFirstOrThrow();
+    expect(receipt.ticket_id).toBe(json(results.find((r) => r.statusCode === 201)!).ticket.id);
+  });
+
   it('concurrent deliveries of one new call id open one ticket', async () => {
     const results = await Promise.all([1, 2, 3, 4].map((i) => send(phone, call('call-race', `part ${i}`))));
     expect(results.map((r) => r.statusCode)).toEqual([201, 201, 201, 201]);

@@ -44,7 +44,12 @@ export interface CreateTicketInput {
   fields?: Record<string, unknown>;
   tags?: string[];
   message?: MessageExtras;
+  /** Runs inside the ticket's transaction before commit (e.g. a channel's receipt), so both exist or neither. */
+  withinTransaction?: WithinTransaction;
 }
+
+/** Extra writes a channel makes atomically with the ticket or message it creates. */
+export type WithinTransaction = (trx: Transaction<Database>, created: { ticketId: string; messageId: string }) => Promise<void>;
 
 export interface CreateTicketResult {
   ticket: Ticket;
@@ -153,6 +158,7 @@ export async function createTicket(ctx: TicketingContext, input: CreateTicketInp
     await slaForNewTicket(ctx.runtime, trx, ticket.id);
     const runs = await ctx.runtime.startRunsForTicket(ticket.id, 'ticket.created', trx);
     await queueWebhookEvent(trx, ctx.runtime.boss, { event: 'ticket.created', ticketId: ticket.id, organisationId });
+    await input.withinTransaction?.(trx, { ticketId: ticket.id, messageId: message.id });
     return { ticket, message, attachments, customer, runs };
   });
   ctx.logger.info({ ticketId: result.ticket.id, number: result.ticket.number, channel, runs: result.runs.length }, 'ticket created');
@@ -172,6 +178,8 @@ export interface AddMessageInput {
   inReplyTo?: string;
   references?: string[];
   attachments?: AttachmentInput[];
+  /** Runs inside the message's transaction before commit. */
+  withinTransaction?: WithinTransaction;
 }
 
 export interface AddMessageResult {
@@ -262,6 +270,7 @@ export async function addMessage(ctx: TicketingContext, input: AddMessageInput):
     const inserted = await insertMessage(trx, input, prepared);
     await slaAfterChange(ctx.runtime, trx, inserted.ticket.id);
     await queueWebhookEvent(trx, ctx.runtime.boss, { event: 'message.created', ticketId: inserted.ticket.id, messageId: inserted.message.id, organisationId: inserted.ticket.organisation_id });
+    await input.withinTransaction?.(trx, { ticketId: inserted.ticket.id, messageId: inserted.message.id });
     return { ...inserted, batch: await ctx.runtime.queueTicketEvents(trx, inserted.ticket.id, inserted.events) };
   });
   await notifyRuns(ctx, batch);

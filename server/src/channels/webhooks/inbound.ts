@@ -4,7 +4,8 @@
 // not seen before (409) -> JSON and mapping (400 with a pointer into the payload). Only then is the
 // receipt recorded (its unique keys settle concurrent replays) and the ticket written; if the ticket
 // work fails the receipt is removed again, so a sender may retry the same delivery.
-import { sql } from 'kysely';
+import { sql, type Transaction } from 'kysely';
+import type { Database } from '../../db/types.ts';
 import { FlowdeskError, invalidInput } from '../../errors.ts';
 import { addMessage, createTicket, resolveCustomer, type TicketingContext } from '../../ticketing/index.ts';
 import { toRequestPaths } from '../../api/routes/ticketing-common.ts';
@@ -60,14 +61,6 @@ export async function receiveWebhook(ctx: TicketingContext, request: InboundRequ
   }
   const mapped = applyMapping(source.mapping as WebhookMapping, payload);
 
-  const receipt = await ctx.db
-    .insertInto('webhook_receipts')
-    .values({ source_id: source.id, nonce, signature: verdict.signature })
-    .onConflict((oc) => oc.doNothing())
-    .returning('id')
-    .executeTakeFirst();
-  if (!receipt) throw replayed();
-
   // Service error paths -> pointers into the payload.
   const rewrite: Record<string, string> = {};
   mapped.identities.forEach((identity, i) => {
@@ -75,6 +68,21 @@ export async function receiveWebhook(ctx: TicketingContext, request: InboundRequ
     rewrite[`/identities/${i}/value`] = `/body${identity.pointer}`;
   });
   const identities = mapped.identities.map(({ kind, value }) => ({ kind, value }));
+
+  // The receipt (replay protection) is written in the ticket's own transaction: a crash cannot leave a
+  // receipt without its ticket (the retry refused as a replay) or a ticket without its receipt (a replay
+  // accepted twice). Two concurrent deliveries of one nonce: the second insert finds the first's row and
+  // its whole transaction rolls back as a replay.
+  const recordReceipt = async (trx: Transaction<Database>, created: { ticketId: string; messageId: string }, externalRef?: string) => {
+    const receipt = await trx
+      .insertInto('webhook_receipts')
+      .values({ source_id: source.id, nonce, signature: verdict.signature, ticket_id: created.ticketId, message_id: created.messageId })
+      .onConflict((oc) => oc.doNothing())
+      .returning('id')
+      .executeTakeFirst();
+    if (!receipt) throw replayed();
+    if (externalRef) await trx.insertInto('webhook_ticket_refs').values({ source_id: source.id, external_id: externalRef, ticket_id: created.ticketId }).onConflict((oc) => oc.doNothing()).execute();
+  };
 
   try {
     const result = await withExternalIdLock(ctx, source.id, mapped.externalId, async () => {
@@ -90,6 +98,7 @@ export async function receiveWebhook(ctx: TicketingContext, request: InboundRequ
           authorCustomerId: customer.id,
           channel: mapped.channel,
           bodyText: mapped.body,
+          withinTransaction: (trx, created) => recordReceipt(trx, created),
         });
         return { action: 'appended' as const, ticket: { id: added.ticket.id, number: Number(added.ticket.number) }, messageId: added.message.id, customerId: customer.id };
       }
@@ -101,16 +110,12 @@ export async function receiveWebhook(ctx: TicketingContext, request: InboundRequ
         priority: mapped.priority as 'low' | 'normal' | 'high' | 'urgent' | undefined,
         tags: mapped.tags,
         customer: { identities, name: mapped.name },
+        withinTransaction: (trx, ids) => recordReceipt(trx, ids, mapped.externalId),
       });
-      if (mapped.externalId) {
-        await ctx.db.insertInto('webhook_ticket_refs').values({ source_id: source.id, external_id: mapped.externalId, ticket_id: created.ticket.id }).onConflict((oc) => oc.doNothing()).execute();
-      }
       return { action: 'created' as const, ticket: { id: created.ticket.id, number: Number(created.ticket.number) }, messageId: created.message.id, customerId: created.customer?.id ?? null };
     });
-    await ctx.db.updateTable('webhook_receipts').set({ ticket_id: result.ticket.id, message_id: result.messageId }).where('id', '=', receipt.id).execute();
     return result;
   } catch (error) {
-    await ctx.db.deleteFrom('webhook_receipts').where('id', '=', receipt.id).execute();
     throw toRequestPaths(error, '/body', rewrite);
   }
 }
