@@ -189,6 +189,23 @@ describe('mail in -> ticket -> workflow -> reply out, threaded', () => {
   });
 });
 
+describe('the recipient of replies', () => {
+  it('is the address the customer last wrote from, not their first email identity', async () => {
+    expect((await send({ from: 'lena@home.example', to: OUR, subject: 'Invoice copy', messageId: '<l1@home.example>', text: 'Please resend invoice 77.' })).ok).toBe(true);
+    const ticket = (await ticketByMessageId('<l1@home.example>'))!;
+    await mailTo('lena@home.example'); // the workflow's acknowledgement
+    const customerId = json(await h.app.inject({ method: 'GET', url: `/api/tickets/${ticket.id}` })).customer.id;
+    // Lena's work address is added to her customer record; she then writes from it on the same ticket.
+    expect((await h.app.inject({ method: 'POST', url: `/api/customers/${customerId}/identities`, payload: { kind: 'email', value: 'lena@work.example' } })).statusCode).toBe(201);
+    expect((await send({ from: 'lena@work.example', to: OUR, subject: `Re: Invoice copy [#${ticket.number}]`, messageId: '<l2@work.example>', text: 'Please send it to this address.' })).ok).toBe(true);
+    expect((await h.app.inject({ method: 'POST', url: `/api/tickets/${ticket.id}/messages`, payload: { body: 'Sent again, see attachment.' } })).statusCode).toBe(201);
+    const [mail] = await mailTo('lena@work.example');
+    expect(mail!.text).toContain('Sent again');
+    expect(mail!.inReplyTo).toBe('<l2@work.example>');
+    expect(received.filter((m) => !Array.isArray(m.to) && m.to?.value[0]?.address === 'lena@home.example' && (m.text ?? '').includes('Sent again'))).toEqual([]);
+  });
+});
+
 describe('bad and unwanted mail', () => {
   it('a 30 MB mail is refused with 552 and nothing is written', async () => {
     await settle();

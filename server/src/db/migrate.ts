@@ -11,6 +11,7 @@ import * as m0005 from './migrations/0005_email.ts';
 import * as m0006 from './migrations/0006_webhooks.ts';
 import * as m0007 from './migrations/0007_ai.ts';
 import * as m0008 from './migrations/0008_auth.ts';
+import * as m0011 from './migrations/0011_message_sender.ts';
 import * as m0009 from './migrations/0009_audit_gdpr.ts';
 
 /** In order. Names are stored in kysely_migration: never rename one that has shipped. */
@@ -24,6 +25,7 @@ export const migrations: Record<string, Migration> = {
   '0007_ai': m0007,
   '0008_auth': m0008,
   '0009_audit_gdpr': m0009,
+  '0011_message_sender': m0011,
 };
 
 export class MigrationError extends Error {

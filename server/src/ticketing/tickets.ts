@@ -27,6 +27,8 @@ const bad = (path: string, message: string) => invalidInput(`${path}: ${message}
 
 export interface MessageExtras {
   emailMessageId?: string;
+  /** Sender address of an inbound email. */
+  fromAddress?: string;
   inReplyTo?: string;
   references?: string[];
   bodyHtml?: string;
@@ -149,6 +151,7 @@ export async function createTicket(ctx: TicketingContext, input: CreateTicketInp
         body_text: input.body,
         body_html: input.message?.bodyHtml ?? null,
         email_message_id: input.message?.emailMessageId ?? null,
+        from_address: input.message?.fromAddress ?? null,
         in_reply_to: input.message?.inReplyTo ?? null,
         references: input.message?.references ?? [],
       })
@@ -175,6 +178,8 @@ export interface AddMessageInput {
   bodyText: string;
   bodyHtml?: string;
   emailMessageId?: string;
+  /** Sender address of an inbound email. */
+  fromAddress?: string;
   inReplyTo?: string;
   references?: string[];
   attachments?: AttachmentInput[];
@@ -226,6 +231,7 @@ export async function insertMessage(trx: Transaction<Database>, input: AddMessag
       body_text: input.bodyText,
       body_html: input.bodyHtml ?? null,
       email_message_id: input.emailMessageId ?? null,
+      from_address: input.fromAddress ?? null,
       in_reply_to: input.inReplyTo ?? null,
       references: input.references ?? [],
       // Wall-clock time, not the transaction's: several messages written in one transaction keep their order.

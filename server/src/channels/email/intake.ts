@@ -217,6 +217,7 @@ export async function intakeMessage(
         bodyText: text || '(no text)',
         ...(bodyHtml ? { bodyHtml } : {}),
         ...headers,
+        fromAddress: senderAddress,
         attachments,
       });
       return { kind: 'replied', ticketId: target.ticketId, messageId: result.message.id, matchedBy: target.matchedBy };
@@ -228,7 +229,7 @@ export async function intakeMessage(
       body: withNotes(fullText, notes) || '(no text)',
       channel: 'email',
       customer: { identities: [{ kind: 'email', value: senderAddress }], ...(senderName ? { name: senderName } : {}) },
-      message: { ...headers, ...(bodyHtml ? { bodyHtml } : {}), attachments },
+      message: { ...headers, ...(bodyHtml ? { bodyHtml } : {}), fromAddress: senderAddress, attachments },
     });
     return { kind: 'created', ticketId: result.ticket.id, messageId: result.message.id };
   } catch (error) {

@@ -99,9 +99,18 @@ export async function sendOutbound(deps: OutboundDeps, outboundId: string, final
     deps.logger.warn({ outboundId, reason }, 'outbound email failed for good');
   };
 
-  // The recipient: the email the customer last wrote from is not stored, so their oldest email identity.
-  let to: string | null = null;
-  if (ticket.customer_id) {
+  // The recipient: the address the customer last wrote from on this ticket, else their oldest email identity.
+  const lastFrom = await db
+    .selectFrom('messages')
+    .select('from_address')
+    .where('ticket_id', '=', ticket.id)
+    .where('author_type', '=', 'customer')
+    .where('from_address', 'is not', null)
+    .orderBy('created_at', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  let to: string | null = lastFrom?.from_address ?? null;
+  if (!to && ticket.customer_id) {
     const customer = await db.selectFrom('customers').select(['id', 'merged_into']).where('id', '=', ticket.customer_id).executeTakeFirst();
     const customerId = customer?.merged_into ?? customer?.id;
     if (customerId) {

@@ -74,6 +74,8 @@ export interface MessagesTable {
   body_text: string;
   body_html: string | null;
   email_message_id: string | null;
+  /** Sender address of an inbound email (migration 0011); replies go back to it. */
+  from_address: ColumnType<string | null, string | null | undefined, string | null>;
   in_reply_to: string | null;
   references: Generated<string[]>;
   created_at: Timestamp;
