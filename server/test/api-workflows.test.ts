@@ -75,6 +75,30 @@ describe('workflow lifecycle', () => {
     expect(json(missing).error.code).toBe('FD_NOT_FOUND');
   });
 
+  it('rolls back by publishing an earlier version again as a new version; runs keep theirs; audited', async () => {
+    const definition = approvalWorkflow('rollback');
+    const id = json(await h.app.inject({ method: 'POST', url: '/api/workflows', payload: { definition } })).workflow.id as string;
+    await h.app.inject({ method: 'POST', url: `/api/workflows/${id}/publish`, payload: { note: 'good' } });
+    const broken = { ...definition, name: 'Broken change' };
+    await h.app.inject({ method: 'PUT', url: `/api/workflows/${id}/draft`, payload: { definition: broken } });
+    const v2 = json(await h.app.inject({ method: 'POST', url: `/api/workflows/${id}/publish`, payload: { note: 'bad' } })).version;
+    const run = json(await h.app.inject({ method: 'POST', url: '/api/runs', payload: { workflowVersionId: v2.id } })).run;
+
+    const missing = await h.app.inject({ method: 'POST', url: `/api/workflows/${id}/rollback`, payload: { version: 9 } });
+    expect(missing.statusCode).toBe(404);
+    expect(json(missing).error.details[0].path).toBe('/body/version');
+
+    const res = await h.app.inject({ method: 'POST', url: `/api/workflows/${id}/rollback`, payload: { version: 1 } });
+    expect(res.statusCode, res.body).toBe(201);
+    expect(json(res).version).toMatchObject({ version: 3, note: 'Rollback to version 1' });
+    const v3 = json(await h.app.inject({ method: 'GET', url: `/api/workflows/${id}/versions/3` })).version;
+    expect(v3.definition).toEqual(definition);
+    expect(json(await h.app.inject({ method: 'GET', url: `/api/workflows/${id}` })).workflow.draft).toEqual(definition);
+    expect(json(await h.app.inject({ method: 'GET', url: `/api/runs/${run.id}` })).run.workflowVersion).toBe(2);
+    const audit = await h.tdb.db.selectFrom('audit_log').select(['action', 'details']).where('target_id', '=', id).orderBy('seq').execute();
+    expect(audit.map((a) => a.action)).toEqual(['workflow.published', 'workflow.published', 'workflow.rolled_back']);
+  });
+
   it('numbers concurrent publishes 1..n without duplicates or 5xx', async () => {
     const created = await h.app.inject({ method: 'POST', url: '/api/workflows', payload: { definition: approvalWorkflow('concurrent') } });
     const id = json(created).workflow.id as string;

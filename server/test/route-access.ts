@@ -52,6 +52,7 @@ export const ROUTE_ACCESS: Record<string, RouteExpectation> = {
   'GET /api/workflows/{id}': r('workflows.read', STAFF),
   'PUT /api/workflows/{id}/draft': r('workflows.write', LEADS),
   'POST /api/workflows/{id}/publish': r('workflows.publish', LEADS),
+  'POST /api/workflows/{id}/rollback': r('workflows.publish', LEADS),
   'GET /api/workflows/{id}/versions/{version}': r('workflows.read', STAFF),
 
   'POST /api/tickets': r('tickets.write', STAFF),

@@ -5,7 +5,7 @@ import { actorOf } from '../../auth/principal.ts';
 import { requestMeta } from './auth.ts';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { conflict, notFound, invalidInput } from '../../errors.ts';
+import { conflict, FlowdeskError, notFound, invalidInput } from '../../errors.ts';
 import type { ApiDeps } from '../deps.ts';
 import { requirePublishableDraft, requireValidDefinition, validateDefinition } from '../definitions.ts';
 import * as repo from '../repos/workflows.repo.ts';
@@ -172,6 +172,53 @@ export const workflowRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db'>> = as
           if (attempt >= PUBLISH_ATTEMPTS) throw conflict('another publish of this workflow is in progress; retry');
         }
       }
+    },
+  );
+
+  app.post(
+    '/:id/rollback',
+    {
+      config: { access: 'workflows.publish' },
+      schema: {
+        tags,
+        summary: 'Roll back: publish an earlier version again, as a new version',
+        description:
+          'Copies version `version` into the draft and publishes it as version max+1 (history stays append-only). Running runs stay on the version they started with; new tickets get the rolled-back behaviour. Audited as workflow.rolled_back.',
+        params: IdParams,
+        body: Type.Object(
+          { version: Type.Integer({ minimum: 1, maximum: 2_147_483_647, description: 'The version to bring back' }), note: Type.Optional(Type.String({ maxLength: 2000 })) },
+          { additionalProperties: false },
+        ),
+        response: withErrors({ 201: Type.Object({ version: VersionSummarySchema }, { additionalProperties: false }) }),
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params;
+      const principal = principalOf(request);
+      const version = await db.transaction().execute(async (trx) => {
+        const workflow = await repo.lockWorkflow(trx, id);
+        if (!workflow) throw notFound('workflow', id);
+        const source = await repo.findVersion(trx, id, request.body.version);
+        if (!source) {
+          throw new FlowdeskError('FD_NOT_FOUND', 404, `workflow ${JSON.stringify(workflow.key)} has no version ${request.body.version}`, [
+            { path: '/body/version', message: '/body/version: no such published version' },
+          ]);
+        }
+        const note = request.body.note ?? `Rollback to version ${source.version}`;
+        await trx.updateTable('workflows').set({ draft: JSON.stringify(source.definition), updated_at: new Date() }).where('id', '=', id).execute();
+        const published = await repo.insertNextVersion(trx, { workflowId: id, definition: source.definition, note });
+        await recordAudit(trx, {
+          organisationId: principal.organisationId,
+          actor: actorOf(principal),
+          action: 'workflow.rolled_back',
+          target: { type: 'workflow', id },
+          before: { version: source.version },
+          after: { key: workflow.key, version: published.version, versionId: published.id, note },
+          ...requestMeta(request),
+        });
+        return published;
+      });
+      return reply.code(201).send({ version: toVersionSummary(version) });
     },
   );
 
