@@ -5,8 +5,12 @@
 // password flowdesk-demo; FLOWDESK_E2E_EMAIL / _PASSWORD / _AGENT_EMAIL / _AGENT_PASSWORD override them).
 // Before Playwright starts, one POST /api/auth/login checks that the server can sign the admin in at all, so a
 // server without authentication fails here in a second, with the reason, instead of in every test.
+// The server's stdout and stderr go to a log file (FLOWDESK_E2E_SERVER_LOG for the tests): without
+// FLOWDESK_SMTP_URL the server logs account mail (password-reset and portal sign-in links) instead of sending
+// it, and the tests read the links from there. A file, not a pipe: Playwright runs under spawnSync, which
+// blocks this process, so nothing would drain a pipe meanwhile.
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -94,13 +98,23 @@ const dataDir = process.env.DATABASE_URL ? null : mkdtempSync(join(tmpdir(), 'fl
 if (dataDir) chmodSync(dataDir, 0o755);
 const url = `http://127.0.0.1:${port}`;
 log(`starting the server on ${url} (${process.env.DATABASE_URL ? 'DATABASE_URL' : `embedded Postgres in ${dataDir}`})`);
-const output = [];
+const logDir = mkdtempSync(join(tmpdir(), 'flowdesk-designer-e2e-log-'));
+const serverLog = join(logDir, 'server.log');
+const logFd = openSync(serverLog, 'a');
+const { FLOWDESK_SMTP_URL: _smtp, ...env } = process.env; // account mail must be logged, not sent
 const server = spawn(process.execPath, [join(root, 'server/bin/flowdesk.js'), 'start', '--demo'], {
   cwd: root,
-  env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', ...(dataDir ? { FLOWDESK_DATA_DIR: dataDir } : {}), LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' },
-  stdio: ['ignore', 'pipe', 'pipe'],
+  env: { ...env, PORT: String(port), HOST: '127.0.0.1', ...(dataDir ? { FLOWDESK_DATA_DIR: dataDir } : {}), LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' },
+  stdio: ['ignore', logFd, logFd],
 });
-for (const s of [server.stdout, server.stderr]) s.on('data', (d) => output.push(d.toString()));
+closeSync(logFd);
+const serverOutput = () => {
+  try {
+    return readFileSync(serverLog, 'utf8');
+  } catch {
+    return '';
+  }
+};
 
 let code = 1;
 try {
@@ -110,16 +124,18 @@ try {
   const r = spawnSync(process.execPath, [join(designer, 'node_modules/@playwright/test/cli.js'), 'test', ...process.argv.slice(2)], {
     cwd: designer,
     stdio: 'inherit',
-    env: { ...process.env, ...users, FLOWDESK_E2E_URL: url, CHROMIUM_PATH: chromium, PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD: '1' },
+    env: { ...process.env, ...users, FLOWDESK_E2E_URL: url, FLOWDESK_E2E_SERVER_LOG: serverLog, CHROMIUM_PATH: chromium, PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD: '1' },
   });
   code = r.status ?? 1;
 } catch (err) {
   console.error(`[designer e2e] ${err.message}`);
-  console.error(output.join('').slice(-4000));
+  console.error(serverOutput().slice(-4000));
 } finally {
   await stop(server);
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   log(`done in ${((Date.now() - started) / 1000).toFixed(1)} s (exit ${code})`);
 }
-if (code !== 0 && output.length) console.error(`[designer e2e] server output (tail):\n${output.join('').slice(-3000)}`);
+const tail = code !== 0 ? serverOutput().slice(-3000) : '';
+if (tail) console.error(`[designer e2e] server output (tail):\n${tail}`);
+rmSync(logDir, { recursive: true, force: true });
 process.exit(code);

@@ -4,8 +4,22 @@ export const router = createRouter({
   history: createWebHistory(),
   routes: [
     { path: '/', redirect: '/workflows' },
-    // The only page open without a session; `bare` renders it without the shell (see App.vue).
+    // The pages open without a session; `bare` renders them without the shell (see App.vue).
     { path: '/login', name: 'login', component: () => import('./pages/LoginPage.vue'), meta: { title: 'Sign in', public: true, bare: true } },
+    { path: '/forgot-password', name: 'forgot-password', component: () => import('./pages/ForgotPasswordPage.vue'), meta: { title: 'Reset your password', public: true, bare: true } },
+    { path: '/reset-password', name: 'reset-password', component: () => import('./pages/ResetPasswordPage.vue'), meta: { title: 'Choose a new password', public: true, bare: true } },
+    // The customer portal: its own layout; customers signed in anywhere else are sent here (useSession.ts).
+    {
+      path: '/portal',
+      component: () => import('./pages/portal/PortalLayout.vue'),
+      meta: { portal: true, bare: true, title: 'Support' },
+      children: [
+        { path: '', name: 'portal', component: () => import('./pages/portal/PortalHomePage.vue'), meta: { title: 'My requests' } },
+        { path: 'new', name: 'portal-new', component: () => import('./pages/portal/PortalNewRequestPage.vue'), meta: { title: 'New request', portalAuth: true } },
+        { path: 'tickets/:id', name: 'portal-ticket', component: () => import('./pages/portal/PortalTicketPage.vue'), props: true, meta: { title: 'Request', portalAuth: true } },
+      ],
+    },
+    { path: '/account', name: 'account', component: () => import('./pages/AccountPage.vue'), meta: { title: 'Account' } },
     { path: '/workflows', name: 'workflows', component: () => import('./pages/WorkflowsPage.vue'), meta: { title: 'Workflows' } },
     { path: '/workflows/:id', name: 'workflow', component: () => import('./pages/DesignerPage.vue'), props: true, meta: { title: 'Designer' } },
     { path: '/runs', name: 'runs', component: () => import('./pages/RunsPage.vue'), meta: { title: 'Runs' } },

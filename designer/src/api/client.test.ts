@@ -130,6 +130,18 @@ describe('API client: 401 and 403', () => {
     expect(router.currentRoute.value.fullPath).toBe('/login?next=/workflows');
   });
 
+  it('a wrong password typed to confirm something (401 FD_INVALID_CREDENTIALS) does not end the session', async () => {
+    const router = makeRouter();
+    mockFetch((c) => (c.url === '/api/auth/me' ? json(200, ADMIN) : apiError(401, 'FD_INVALID_CREDENTIALS', 'the password is wrong')));
+    uninstall = installSession(router);
+    await router.push('/workflows');
+    const err = await api.totpDisable('wrong').catch((e: unknown) => e);
+    await flushPromises();
+    expect(err).toMatchObject({ status: 401, code: 'FD_INVALID_CREDENTIALS' });
+    expect(router.currentRoute.value.fullPath).toBe('/workflows');
+    expect(useSession().signedIn.value).toBe(true);
+  });
+
   it('a 403 FD_FORBIDDEN keeps the server message, which the toast shows', async () => {
     mockFetch(() => apiError(403, 'FD_FORBIDDEN', 'Publishing needs the workflows.publish permission'));
     applySession(ADMIN);

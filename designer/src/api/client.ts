@@ -34,6 +34,11 @@ export interface SessionUser {
   name: string | null;
   role: Role;
   organisationId: string;
+  /** The rest of the server's user shape (GET /api/auth/me has them all; older fixtures may not). */
+  totpEnabled?: boolean;
+  customerId?: string | null;
+  lastLoginAt?: string | null;
+  createdAt?: string;
 }
 /** What POST /api/auth/login and GET /api/auth/me answer. */
 export interface SessionInfo {
@@ -146,6 +151,50 @@ export interface Ticket {
   [key: string]: unknown;
 }
 
+// ---- account: API tokens, second factor ----
+
+export interface ApiToken {
+  id: string;
+  name: string;
+  /** The first characters of the token, to tell tokens apart. */
+  prefix: string;
+  scopes: string[];
+  expiresAt: string | null;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+  createdAt: string;
+}
+export interface CreateTokenInput {
+  name: string;
+  scopes: string[];
+  expiresInDays?: number;
+}
+export interface TotpSetup {
+  secret: string;
+  /** otpauth:// URI: what the QR code encodes. */
+  uri: string;
+}
+
+// ---- the customer portal ----
+
+export interface PortalTicket {
+  id: string;
+  number: string;
+  subject: string;
+  status: string;
+  priority: string;
+  channel: string;
+  createdAt: string;
+  updatedAt: string;
+}
+export interface PortalMessage {
+  id: string;
+  from: 'you' | 'support';
+  body: string;
+  createdAt: string;
+  attachments: { id: string; filename: string; contentType: string; sizeBytes: number }[];
+}
+
 export interface RequestOptions {
   /** False for the auth endpoints: their 401 is an answer for the caller, not an ended session. */
   authRedirect?: boolean;
@@ -183,7 +232,9 @@ export async function request<T>(method: string, path: string, body?: unknown, o
       error?.details ?? [],
       parseRetryAfter(response.headers.get('retry-after')),
     );
-    if (response.status === 401 && options.authRedirect !== false) unauthenticatedHandler?.(err);
+    // FD_INVALID_CREDENTIALS (a wrong password typed to confirm something) answers the caller; any other
+    // 401 means the session is gone.
+    if (response.status === 401 && options.authRedirect !== false && err.code !== 'FD_INVALID_CREDENTIALS') unauthenticatedHandler?.(err);
     throw err;
   }
   return json as T;
@@ -195,6 +246,23 @@ export const api = {
   login: (input: LoginInput) => request<SessionInfo>('POST', '/auth/login', input, noRedirect),
   me: () => request<SessionInfo>('GET', '/auth/me', undefined, noRedirect),
   logout: () => request<null>('POST', '/auth/logout', undefined, noRedirect),
+  requestPasswordReset: (email: string) => request<{ accepted: true }>('POST', '/auth/password-reset', { email }, noRedirect),
+  confirmPasswordReset: (token: string, password: string) => request<null>('POST', '/auth/password-reset/confirm', { token, password }, noRedirect),
+  // The second factor of the signed-in user.
+  totpSetup: () => request<TotpSetup>('POST', '/auth/totp/setup'),
+  totpEnable: (code: string) => request<null>('POST', '/auth/totp/enable', { code }),
+  totpDisable: (password: string) => request<null>('POST', '/auth/totp/disable', { password }),
+  // Personal API tokens.
+  listTokens: () => request<{ apiTokens: ApiToken[] }>('GET', '/tokens').then((r) => r.apiTokens),
+  createToken: (input: CreateTokenInput) => request<{ token: string; apiToken: ApiToken }>('POST', '/tokens', input),
+  revokeToken: (id: string) => request<null>('DELETE', `/tokens/${id}`),
+  // The customer portal.
+  portalMagicLink: (email: string) => request<{ accepted: true }>('POST', '/portal/magic-link', { email }, noRedirect),
+  portalSession: (token: string) => request<SessionInfo>('POST', '/portal/session', { token }, noRedirect),
+  portalTickets: () => request<{ tickets: PortalTicket[]; nextCursor: string | null }>('GET', '/portal/tickets?limit=100'),
+  portalTicket: (id: string) => request<{ ticket: PortalTicket; messages: PortalMessage[] }>('GET', `/portal/tickets/${id}`),
+  portalCreateTicket: (input: { subject: string; body: string }) => request<{ ticket: PortalTicket }>('POST', '/portal/tickets', input).then((r) => r.ticket),
+  portalReply: (id: string, body: string) => request<{ ticket: PortalTicket }>('POST', `/portal/tickets/${id}/replies`, { body }).then((r) => r.ticket),
   listWorkflows: () => request<{ workflows: WorkflowSummary[] }>('GET', '/workflows').then((r) => r.workflows),
   getWorkflow: (id: string) => request<{ workflow: WorkflowDetail }>('GET', `/workflows/${id}`).then((r) => r.workflow),
   createWorkflow: (definition: WorkflowDefinition) => request<{ workflow: WorkflowDetail }>('POST', '/workflows', { definition }).then((r) => r.workflow),

@@ -1,6 +1,8 @@
 // The signed-in user, app-wide: loaded once from GET /api/auth/me, replaced by a login, cleared by a logout
 // or by any 401 (the session expired). installSession(router) wires it up: the route guard that sends
 // signed-out users to /login?next=…, and the API client's 401 handler that does the same mid-session.
+// Customers (role customer, permission portal) only ever see the portal (/portal, meta.portal): any other
+// route sends them there, and a 401 inside the portal goes back to the portal's own sign-in.
 import { computed, reactive, readonly } from 'vue';
 import type { RouteLocationRaw, Router } from 'vue-router';
 import { api, ApiError, onUnauthenticated, setCsrfToken, type LoginInput, type SessionInfo, type SessionUser } from '../api/client.ts';
@@ -76,6 +78,22 @@ export async function signIn(input: LoginInput): Promise<SessionInfo> {
   return info;
 }
 
+/** POST /api/portal/session: trades the emailed magic-link token for a customer session. */
+export async function signInWithMagicLink(token: string): Promise<SessionInfo> {
+  const info = await api.portalSession(token);
+  applySession(info);
+  return info;
+}
+
+/** GET /api/auth/me again without leaving the signed-in state (after a change to the account, e.g. TOTP on). */
+export async function refreshSession(): Promise<void> {
+  applySession(await api.me());
+}
+
+export function isCustomer(): boolean {
+  return state.status === 'signed-in' && state.user?.role === 'customer';
+}
+
 /** POST /api/auth/logout; the local session is cleared even if the server could not be reached. */
 export async function signOut(): Promise<void> {
   try {
@@ -111,10 +129,18 @@ export function loginLocation(next: string): RouteLocationRaw {
 /**
  * Wires the session into the app: call once, before `app.use(router)` so the first navigation is guarded.
  * Routes with `meta.public` (the login page) are open; every other route needs a signed-in user.
+ * Portal routes (`meta.portal`) are the customers' whole app: open to anyone, except those with
+ * `meta.portalAuth` (a ticket, a new request), which need a session and otherwise go to the portal sign-in.
  */
 export function installSession(router: Router): () => void {
   const removeGuard = router.beforeEach(async (to) => {
     await loadSession();
+    if (to.meta.portal) {
+      if (to.meta.portalAuth && state.status !== 'signed-in') return { path: '/portal' };
+      return true;
+    }
+    // Customers have no business in the designer (the server would refuse every call anyway).
+    if (isCustomer()) return { path: '/portal' };
     if (to.meta.public) {
       if (to.name === 'login' && state.status === 'signed-in') return safeNext(to.query.next);
       return true;
@@ -125,6 +151,11 @@ export function installSession(router: Router): () => void {
     const wasSignedIn = state.status === 'signed-in';
     clearSession({ expired: wasSignedIn });
     const current = router.currentRoute.value;
+    if (current.meta.portal) {
+      // The portal home shows its sign-in form (and says the session ended) once the session is cleared.
+      if (current.name !== 'portal' || current.query.token !== undefined) void router.push({ path: '/portal' });
+      return;
+    }
     if (current.meta.public) return;
     void router.push(loginLocation(current.fullPath));
   });
@@ -146,7 +177,10 @@ export function useSession() {
     can,
     deniedReason,
     signIn,
+    signInWithMagicLink,
     signOut,
+    refresh: refreshSession,
+    isCustomer: computed(() => isCustomer()),
     load: loadSession,
   };
 }

@@ -18,6 +18,8 @@ async function setup(path = '/login', answer: (call: FetchCall) => Answer = () =
       { path: '/login', name: 'login', component: LoginPage, meta: { public: true } },
       { path: '/workflows', component: Stub },
       { path: '/runs/:id', component: Stub },
+      { path: '/forgot-password', component: Stub },
+      { path: '/portal', component: Stub },
     ],
   });
   await router.push(path);
@@ -225,6 +227,25 @@ describe('LoginPage', () => {
     mode = 'network';
     await fillAndSubmit(wrapper);
     expect(alertText(wrapper)).toContain('could not be reached');
+  });
+
+  it('"Forgot password?" leads to the reset request; customers are pointed to the portal', async () => {
+    const { wrapper, router } = await setup();
+    mounted = wrapper;
+    expect(wrapper.text()).not.toContain('Ask a Flowdesk administrator');
+    const link = wrapper.get('[data-testid="forgot-link"]');
+    expect(link.text()).toBe('Forgot password?');
+    expect(link.attributes('href')).toBe('/forgot-password');
+    expect(wrapper.get('a[href="/portal"]').text()).toContain('support portal');
+    await link.trigger('click');
+    await flushPromises();
+    expect(router.currentRoute.value.path).toBe('/forgot-password');
+  });
+
+  it('says when the password was just reset', async () => {
+    const { wrapper } = await setup('/login?reset=1');
+    mounted = wrapper;
+    expect(wrapper.get('[data-testid="login-notice"]').text()).toBe('Your password has been changed. Sign in with the new one.');
   });
 
   it('says when the session ended', async () => {

@@ -50,3 +50,8 @@ export const AGENT = {
   csrfToken: 'csrf-agent',
   permissions: ['workflows.read', 'runs.read', 'runs.write', 'tickets.read'],
 };
+export const CUSTOMER = {
+  user: { id: 'u-cust', email: 'iris@example.com', name: 'Iris Customer', role: 'customer' as const, organisationId: 'org-1', customerId: 'c-1', totpEnabled: false },
+  csrfToken: 'csrf-customer',
+  permissions: ['portal'],
+};

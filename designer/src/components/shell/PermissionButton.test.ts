@@ -18,6 +18,7 @@ const router = () =>
       { path: '/login', component: Stub },
       { path: '/workflows', component: Stub },
       { path: '/workflows/:id', component: Stub },
+      { path: '/account', component: Stub },
     ],
   });
 
@@ -114,7 +115,12 @@ describe('AppUserMenu', () => {
     expect(wrapper.text()).toContain('agent@example.com');
     expect(wrapper.get('[data-testid="user-role"]').text()).toBe('Role: agent');
     expect(wrapper.get('.user-avatar').text()).toBe('AA');
-    await wrapper.get('button').trigger('click');
+    // The name leads to the account page (profile, API tokens, two-step verification).
+    const account = wrapper.get('[data-testid="account-link"]');
+    expect(account.attributes('href')).toBe('/account');
+    expect(account.text()).toContain('Alex Agent');
+    expect(account.text()).toContain('Account & API tokens');
+    await wrapper.get('button.user-signout').trigger('click');
     await flushPromises();
     expect(calls).toMatchObject([{ method: 'POST', url: '/api/auth/logout' }]);
     expect(useSession().signedIn.value).toBe(false);
