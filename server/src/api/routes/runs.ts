@@ -27,6 +27,8 @@ import {
 import { indexNodes, toHistoryEntry, toRun, type NodeInfo } from '../serialize.ts';
 
 const tags = ['runs'];
+/** How often a live run stream looks for changes. */
+const STREAM_POLL_MS = 500;
 const RunResponse = Type.Object({ run: RunSchema }, { additionalProperties: false });
 
 // ---- opaque keyset cursor: base64url of [created_at with microseconds, id] ----
@@ -196,6 +198,76 @@ export const runRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db' | 'runtime'
     async (request) => {
       const row = await visibleRun(request, request.params.id);
       return { history: (await listHistory(db, row.id)).map(toHistoryEntry) };
+    },
+  );
+
+  app.get(
+    '/:id/stream',
+    {
+      config: { access: 'runs.read' },
+      schema: {
+        tags,
+        summary: 'Follow a run live (Server-Sent Events)',
+        description:
+          'text/event-stream. `event: run` with `{"run": Run, "history": [entries with sequence > since]}` right away and whenever the run moves; ' +
+          '`: ping` comments every 15 s; `event: end` once the run is completed, then the server closes. Reconnect with `?since=` the last sequence you saw. ' +
+          'The server checks the run at most twice a second (one primary-key read), whatever the number of events.',
+        params: IdParams,
+        querystring: Type.Object({ since: Type.Optional(Type.Integer({ minimum: 0, maximum: 2_147_483_647, description: 'Last history sequence the client has' })) }, { additionalProperties: false }),
+        response: withErrors({ 200: Type.Unsafe({ type: 'string', description: 'An event stream' }) }),
+      },
+    },
+    async (request, reply) => {
+      const row = await visibleRun(request, request.params.id);
+      let since = request.query.since ?? 0;
+      let lastSequence = -1;
+      let closed = false;
+      reply.hijack();
+      const raw = reply.raw;
+      raw.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache, no-transform',
+        connection: 'keep-alive',
+        // Reverse proxies (nginx) must not buffer the stream.
+        'x-accel-buffering': 'no',
+      });
+      const send = (event: string, data: unknown) => {
+        if (!closed) raw.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+      };
+      const stop = () => {
+        closed = true;
+        clearInterval(poll);
+        clearInterval(ping);
+      };
+      const check = async () => {
+        const current = await findRun(db, row.id);
+        if (closed || !current) return stop();
+        if (current.sequence !== lastSequence) {
+          lastSequence = current.sequence;
+          const history = (await listHistory(db, row.id)).filter((h) => h.sequence > since).map(toHistoryEntry);
+          if (history.length > 0) since = history[history.length - 1]!.sequence;
+          send('run', { run: (await nodes.toDtos(db, [current]))[0], history });
+        }
+        if (current.status === 'completed') {
+          send('end', { runId: current.id });
+          stop();
+          raw.end();
+        }
+      };
+      let busy = false;
+      const poll = setInterval(() => {
+        if (busy || closed) return;
+        busy = true;
+        check()
+          .catch((err: unknown) => {
+            request.log.warn({ err }, 'run stream check failed');
+          })
+          .finally(() => (busy = false));
+      }, STREAM_POLL_MS);
+      const ping = setInterval(() => !closed && raw.write(': ping\n\n'), 15_000);
+      request.raw.on('close', stop);
+      busy = true;
+      await check().finally(() => (busy = false));
     },
   );
 
