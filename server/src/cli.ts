@@ -2,7 +2,7 @@
 // commands that need them, so `flowdesk workflow validate` starts fast and touches no database.
 import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError } from './config.ts';
-import { CliError, exportXStateCommand, validateCommand } from './cli/workflow-commands.ts';
+import { CliError, exportXStateCommand, testCommand, validateCommand } from './cli/workflow-commands.ts';
 import { aiCli } from '@flowdesk/ai/cli';
 import { registerSecurityCommands } from './cli/security-commands.ts';
 import { registerUserCommands } from './cli/user-commands.ts';
@@ -55,6 +55,10 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .command('validate <file>')
     .description('check a definition; prints `path: message` per issue, exits 1 on errors')
     .action(async (file: string) => setExitCode(await validateCommand(file)));
+  workflow
+    .command('test <files...>')
+    .description("run each definition's saved simulation cases (`tests`) on the engine; exit 1 on a failure")
+    .action(async (files: string[]) => setExitCode(await testCommand(files)));
   workflow
     .command('export-xstate <file>')
     .description('validate a definition and print its compiled XState machine as JSON')

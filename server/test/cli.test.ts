@@ -25,6 +25,22 @@ describe('flowdesk workflow', () => {
   });
   afterAll(() => fs.rm(dir, { recursive: true, force: true }));
 
+  it('test: runs the saved simulation cases; a failing case prints why and exits 1', async () => {
+    const ok = await flowdesk('workflow', 'test', example);
+    expect(ok.stdout).toContain('ok   escalating-approval: urgent tickets go straight to the manager');
+    expect(ok.stdout).toMatch(/^3 passed, 0 failed$/m);
+    expect(ok.code).toBe(0);
+    const definition = JSON.parse(await fs.readFile(example, 'utf8'));
+    definition.tests[0].expect.endStatus = 'closed';
+    const file = path.join(dir, 'failing-case.json');
+    await fs.writeFile(file, JSON.stringify(definition));
+    const bad = await flowdesk('workflow', 'test', file);
+    expect(bad.stdout).toContain('FAIL escalating-approval: urgent tickets go straight to the manager');
+    expect(bad.stdout).toContain('end status: expected closed, got resolved');
+    expect(bad.stdout).toMatch(/^2 passed, 1 failed$/m);
+    expect(bad.code).toBe(1);
+  });
+
   it('validate: the example is valid (exit 0)', async () => {
     const r = await flowdesk('workflow', 'validate', example);
     expect(r.stderr).toBe('');

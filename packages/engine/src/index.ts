@@ -10,4 +10,6 @@ export type { RunDescription } from './describe.ts';
 export { workflowSetup } from './machine-setup.ts';
 export type { StartInput } from './machine-setup.ts';
 export { nodeOutcomes } from './outcomes.ts';
+export { runTestCase, runTestCases, TEST_EPOCH } from './test-cases.ts';
+export type { TestCaseResult } from './test-cases.ts';
 export type * from './types.ts';

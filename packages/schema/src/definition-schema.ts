@@ -108,6 +108,7 @@ function buildSchema(complete: boolean): JSONSchema {
           propertyNames: { pattern: ID_PATTERN, maxLength: 64 },
           additionalProperties: { $ref: '#/definitions/form', description: 'A form, by its key.' },
         },
+        tests: list('Saved simulation cases (given a ticket and steps, expect a path and end state).', testCaseSchema(), 100),
       },
       ['schemaVersion', 'key', 'name', 'nodes', 'edges'],
     ),
@@ -120,3 +121,44 @@ export const workflowDefinitionSchema: JSONSchema = buildSchema(true);
 
 /** The definition with params left open; validate.ts checks params per kind after it. */
 export const definitionEnvelopeSchema: JSONSchema = buildSchema(false);
+
+function testCaseSchema(): JSONSchema {
+  const nodeRef = (description: string): JSONSchema => ({ type: 'string', pattern: ID_PATTERN, maxLength: 64, description });
+  // Ticket facts and form data are free-form JSON by nature (the ticket's own fields), bounded in size.
+  const facts = (description: string): JSONSchema => ({
+    type: 'object',
+    description,
+    maxProperties: 200,
+    propertyNames: { maxLength: 64 },
+    additionalProperties: { description: 'A value (any JSON).' },
+  });
+  const step: JSONSchema = {
+    description: 'One step, applied to the run where it is.',
+    oneOf: [
+      object('Answer the pending work of a node.', { answer: nodeRef('The node whose work is answered.'), outcome: text('The outcome.', 64), output: { description: 'The output (any JSON).' } }, ['answer', 'outcome']),
+      object('Submit a task form.', { submit: nodeRef('The task node.'), action: text('The form action.', 64), data: facts('Form data.') }, ['submit', 'action']),
+      object('Vote on an approval.', { vote: nodeRef('The approval node.'), decision: { type: 'string', enum: ['approve', 'reject'], description: 'The decision.' }, approver: text('Who votes.', 200) }, ['vote', 'decision']),
+      object('Fire a pending timer.', { fire: nodeRef('The node whose timer fires.'), timer: text('Timer outcome, e.g. "elapsed".', 64) }, ['fire']),
+      object('A ticket event.', { ticketEvent: text('Event name, e.g. "customer.replied".', 64), ticket: facts('Changed ticket facts.') }, ['ticketEvent']),
+    ],
+  };
+  return object(
+    'A saved simulation case.',
+    {
+      name: text('What the case checks.', 200),
+      ticket: facts('The sample ticket the run starts with.'),
+      steps: list('Steps in order.', step, 200),
+      expect: object(
+        'What must hold after the last step.',
+        {
+          path: list('Node ids entered, in order (after the trigger).', nodeRef('A node id.'), 500),
+          node: nodeRef('The node the run is at.'),
+          status: { type: 'string', enum: ['completed', 'waiting', 'running', 'stuck'], description: 'The run status.' },
+          endStatus: { type: 'string', enum: ['resolved', 'closed', 'cancelled'], description: 'The end status.' },
+        },
+        [],
+      ),
+    },
+    ['name', 'ticket', 'steps', 'expect'],
+  );
+}

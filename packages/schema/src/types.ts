@@ -214,7 +214,41 @@ export interface WorkflowDefinition {
   nodes: WorkflowNode[];
   edges: WorkflowEdge[];
   forms?: Record<string, FormDefinition>;
+  /** Saved simulation cases: run by the designer and `flowdesk workflow test` (so CI runs them). */
+  tests?: WorkflowTestCase[];
 }
+
+/**
+ * A test of the workflow: given this ticket and these steps, expect this path and end state. Steps are
+ * applied in order to the run as the engine moves it; rule nodes are evaluated for real, so guards and
+ * rules are exercised.
+ */
+export interface WorkflowTestCase {
+  name: string;
+  ticket: Record<string, unknown>;
+  steps: WorkflowTestStep[];
+  expect: {
+    /** Node ids entered, in order, from the first node after the trigger (a prefix check is not done: the whole path). */
+    path?: string[];
+    /** The node the run is at after the last step. */
+    node?: string;
+    status?: 'completed' | 'waiting' | 'running' | 'stuck';
+    /** The end status when the run completed. */
+    endStatus?: 'resolved' | 'closed' | 'cancelled';
+  };
+}
+
+export type WorkflowTestStep =
+  /** Answers the pending work (AI, action) of `node` with an outcome (and output). */
+  | { answer: string; outcome: string; output?: unknown }
+  /** Submits the form of task `node` with one of its actions. */
+  | { submit: string; action: string; data?: Record<string, unknown> }
+  /** A vote on approval `node`. */
+  | { vote: string; decision: 'approve' | 'reject'; approver?: string }
+  /** Fires the pending timer of `node` (its outcome name, e.g. "elapsed" or an escalation outcome; default: the first pending). */
+  | { fire: string; timer?: string }
+  /** A ticket event (customer.replied, priority.changed...), optionally with changed ticket facts. */
+  | { ticketEvent: string; ticket?: Record<string, unknown> };
 
 /** One problem found in a definition. `path` is a JSON pointer into the document. */
 export interface ValidationIssue {

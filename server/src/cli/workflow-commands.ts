@@ -2,7 +2,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { validateDefinition, type ValidationIssue, type WorkflowDefinition } from '@flowdesk/schema';
-import { exportXState } from '@flowdesk/engine';
+import { exportXState, runTestCases } from '@flowdesk/engine';
 
 /** An error the CLI reports as a plain message with a specific exit code (2: unusable input). */
 export class CliError extends Error {
@@ -64,4 +64,36 @@ export async function exportXStateCommand(file: string, options: { out?: string 
     process.stdout.write(json);
   }
   return 0;
+}
+
+/**
+ * Runs the saved simulation cases (`tests`) of each definition file on the real engine. Prints one line per
+ * case and the reasons of each failure; 1 when a case fails or a file is invalid, else 0.
+ */
+export async function testCommand(files: readonly string[]): Promise<number> {
+  let failed = 0;
+  let passed = 0;
+  let invalid = 0;
+  for (const file of files) {
+    const doc = await readJsonFile(file);
+    const validation = validateDefinition(doc);
+    if (!validation.valid) {
+      invalid++;
+      for (const issue of validation.errors) process.stdout.write(`${file} ${formatIssue(issue)}\n`);
+      continue;
+    }
+    const definition = doc as WorkflowDefinition;
+    if (!definition.tests?.length) {
+      process.stdout.write(`${file}: no test cases\n`);
+      continue;
+    }
+    for (const result of await runTestCases(definition)) {
+      if (result.passed) passed++;
+      else failed++;
+      process.stdout.write(`${result.passed ? 'ok  ' : 'FAIL'} ${definition.key}: ${result.name}\n`);
+      for (const failure of result.failures) process.stdout.write(`       ${failure}\n`);
+    }
+  }
+  process.stdout.write(`${passed} passed, ${failed} failed${invalid ? `, ${invalid} invalid file${invalid === 1 ? '' : 's'}` : ''}\n`);
+  return failed > 0 || invalid > 0 ? 1 : 0;
 }
