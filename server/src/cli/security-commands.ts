@@ -2,14 +2,9 @@
 // modules load inside the actions, so registering these commands costs nothing at startup.
 import { InvalidArgumentError, type Command } from 'commander';
 
-async function withDatabase<T>(work: (ctx: Awaited<ReturnType<typeof import('./server-commands.ts').setUp>>) => Promise<T>): Promise<T> {
-  const { setUp } = await import('./server-commands.ts');
-  const ctx = await setUp('join-or-start');
-  try {
-    return await work(ctx);
-  } finally {
-    await ctx.stack.run();
-  }
+/** Loads the server modules only when a command runs. */
+async function withDatabase<T>(work: Parameters<typeof import('./server-commands.ts').withDatabase<T>>[0]): Promise<T> {
+  return (await import('./server-commands.ts')).withDatabase(work);
 }
 
 const days = (raw: string): number => {

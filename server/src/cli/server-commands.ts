@@ -65,6 +65,16 @@ export async function setUp(mode: 'start' | 'join' | 'join-or-start') {
   }
 }
 
+/** Runs `work` with the database set up (joining the running embedded Postgres when there is one), then tears down. */
+export async function withDatabase<T>(work: (ctx: Awaited<ReturnType<typeof setUp>>) => Promise<T>): Promise<T> {
+  const ctx = await setUp('join-or-start');
+  try {
+    return await work(ctx);
+  } finally {
+    await ctx.stack.run();
+  }
+}
+
 export async function startCommand(options: { demo: boolean; port?: number; worker: boolean }): Promise<void> {
   const { config, logger, stack, postgres, database } = await setUp('start');
   try {

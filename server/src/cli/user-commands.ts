@@ -7,14 +7,9 @@ import { isPermission, permissionsOf, ROLES, type Role } from '../auth/permissio
 import { DEFAULT_ORGANISATION_ID } from '../db/tables/ticketing.ts';
 import { CliError } from './workflow-commands.ts';
 
-async function withDatabase<T>(work: (ctx: Awaited<ReturnType<typeof import('./server-commands.ts').setUp>>) => Promise<T>): Promise<T> {
-  const { setUp } = await import('./server-commands.ts');
-  const ctx = await setUp('join-or-start');
-  try {
-    return await work(ctx);
-  } finally {
-    await ctx.stack.run();
-  }
+/** Loads the server modules only when a command runs. */
+async function withDatabase<T>(work: Parameters<typeof import('./server-commands.ts').withDatabase<T>>[0]): Promise<T> {
+  return (await import('./server-commands.ts')).withDatabase(work);
 }
 
 const role = (raw: string): Role => {
