@@ -36,7 +36,8 @@ it('loads once (a second start changes nothing) and a ticket runs through all fi
   }, 30_000);
   const history = json(await app.inject({ method: 'GET', url: `/api/runs/${run.id}/history` })).history as { event: { type: string; nodeId?: string; outcome?: string; output?: any } }[];
   const outcomes = Object.fromEntries(history.filter((h) => h.event.type === 'effect.result').map((h) => [h.event.nodeId, h.event.outcome]));
-  expect(outcomes).toEqual({ mood: 'done', classify: 'done', kb: 'found', draft: 'drafted', assign: 'assigned' });
+  // "stolen" is a security cue: high urgency, which the urgency rule maps to priority high.
+  expect(outcomes).toEqual({ mood: 'done', urgency: 'high', 'to-high': 'done', classify: 'done', kb: 'found', draft: 'drafted', assign: 'assigned' });
   expect(settled.state).toBe('review');
   const assign = history.find((h) => h.event.nodeId === 'assign')!.event.output;
   expect(assign.explanation).toMatch(/Carla Cards|skill/i);

@@ -138,4 +138,7 @@ export const ROUTE_ACCESS: Record<string, RouteExpectation> = {
   'GET /api/settings/secrets': r('settings.manage', ADMIN),
   'PUT /api/settings/secrets/{name}': r('settings.manage', ADMIN),
   'DELETE /api/settings/secrets/{name}': r('settings.manage', ADMIN),
+
+  'GET /api/ai/models': r('workflows.read', STAFF),
+  'POST /api/ai/retrain': r('settings.manage', ADMIN),
 };

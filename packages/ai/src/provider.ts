@@ -69,8 +69,21 @@ export interface RecommendedArticle {
   score: number;
   passages: Passage[];
 }
+/** A resolved or closed ticket like this one, with the answer that resolved it. */
+export interface SimilarTicket {
+  id: string;
+  /** The ticket's human number, when the caller knows it. */
+  number: number | null;
+  subject: string;
+  /** The resolution: the last public agent/system message of that ticket (at most 1000 characters). */
+  resolution: string;
+  /** BM25+ score of the ticket's best passage for this query. */
+  score: number;
+}
 export interface RecommendOutput {
   articles: RecommendedArticle[];
+  /** Similar resolved tickets, when the provider holds an index of them (see ResolvedTicketIndex). */
+  similarTickets?: SimilarTicket[];
 }
 
 // ---- draft ----

@@ -1,5 +1,6 @@
 // The AI demo that `flowdesk start --demo` adds next to escalating-approval: the `ai-triage` workflow
-// (trigger -> ai.sentiment -> ai.classify -> ai.recommend -> ai.draft -> ai.assign -> task -> end), a
+// (trigger -> ai.sentiment -> urgency rule [-> set priority] -> ai.classify -> ai.recommend -> ai.draft ->
+// ai.assign -> task -> end), a
 // small published knowledge base, two agents with skills, and a category classifier trained at startup
 // from the packages/ai BANKING77 fixture when the organisation has none. Idempotent across restarts
 // and concurrent starts (keys, emails and titles are checked first; a lost race only duplicates nothing
@@ -20,7 +21,14 @@ export const AI_DEMO_WORKFLOW_KEY = 'ai-triage';
 const at = (x: number, y: number) => ({ position: { x, y } });
 const task = (title: string) => ({ title, assignee: { type: 'role', role: 'agent' }, actions: [{ id: 'done', label: 'Done' }] });
 
-/** The five AI nodes in a row; low confidence, errors and "no agent" go to a human triage task. */
+/** The sentiment node's urgency level, as a rule condition reads it from the run's results. */
+const urgencyIs = (level: string) => ({ fact: 'results', path: '$.mood.output.urgency.level', operator: 'equal', value: level });
+
+/**
+ * The five AI nodes in a row; low confidence, errors and "no agent" go to a human triage task. Between
+ * sentiment and classify, a rule node maps the urgency into priority: critical -> urgent, high -> high
+ * (never lowering a priority already higher), by action nodes with a setFields step.
+ */
 export function aiTriageWorkflow(options: { key?: string; trigger?: Record<string, unknown>; classify?: Record<string, unknown> } = {}): WorkflowDefinition {
   const key = options.key ?? AI_DEMO_WORKFLOW_KEY;
   return {
@@ -30,6 +38,21 @@ export function aiTriageWorkflow(options: { key?: string; trigger?: Record<strin
     nodes: [
       { id: 'start', kind: 'trigger', name: 'Ticket created', ...at(0, 0), params: { event: 'ticket.created', ...options.trigger } },
       { id: 'mood', kind: 'ai.sentiment', name: 'Sentiment', ...at(0, 120), params: {} },
+      {
+        id: 'urgency',
+        kind: 'rule',
+        name: 'Urgency to priority',
+        ...at(0, 180),
+        params: {
+          rules: [
+            { name: 'Critical urgency', outcome: 'critical', conditions: { all: [urgencyIs('critical'), { fact: 'ticket', path: '$.priority', operator: 'notEqual', value: 'urgent' }] } },
+            { name: 'High urgency', outcome: 'high', conditions: { all: [urgencyIs('high'), { fact: 'ticket', path: '$.priority', operator: 'in', value: ['low', 'normal'] }] } },
+          ],
+          defaultOutcome: 'unchanged',
+        },
+      },
+      { id: 'to-urgent', kind: 'action', name: 'Priority urgent', ...at(-300, 210), params: { steps: [{ type: 'setFields', fields: { priority: 'urgent' } }] } },
+      { id: 'to-high', kind: 'action', name: 'Priority high', ...at(300, 210), params: { steps: [{ type: 'setFields', fields: { priority: 'high' } }] } },
       { id: 'classify', kind: 'ai.classify', name: 'Category', ...at(0, 240), params: { field: 'category', threshold: 0.3, ...options.classify } },
       { id: 'kb', kind: 'ai.recommend', name: 'KB articles', ...at(0, 360), params: { topK: 3 } },
       { id: 'draft', kind: 'ai.draft', name: 'Draft reply', ...at(0, 480), params: {} },
@@ -40,9 +63,18 @@ export function aiTriageWorkflow(options: { key?: string; trigger?: Record<strin
     ],
     edges: [
       { id: 'e1', source: 'start', target: 'mood', outcome: 'next' },
-      { id: 'e2', source: 'mood', target: 'classify', outcome: 'done' },
-      { id: 'e3', source: 'mood', target: 'classify', outcome: 'low_confidence' },
+      // Urgency comes from cues in the (injection-cleaned) text whatever the sentiment confidence.
+      { id: 'e2', source: 'mood', target: 'urgency', outcome: 'done' },
+      { id: 'e3', source: 'mood', target: 'urgency', outcome: 'low_confidence' },
       { id: 'e3b', source: 'mood', target: 'classify', outcome: 'error' },
+      { id: 'u1', source: 'urgency', target: 'to-urgent', outcome: 'critical' },
+      { id: 'u2', source: 'urgency', target: 'to-high', outcome: 'high' },
+      { id: 'u3', source: 'urgency', target: 'classify', outcome: 'unchanged' },
+      { id: 'u4', source: 'urgency', target: 'classify', outcome: 'error' },
+      { id: 'u5', source: 'to-urgent', target: 'classify', outcome: 'done' },
+      { id: 'u6', source: 'to-urgent', target: 'classify', outcome: 'error' },
+      { id: 'u7', source: 'to-high', target: 'classify', outcome: 'done' },
+      { id: 'u8', source: 'to-high', target: 'classify', outcome: 'error' },
       { id: 'e4', source: 'classify', target: 'kb', outcome: 'done' },
       { id: 'e5', source: 'classify', target: 'triage', outcome: 'low_confidence' },
       { id: 'e6', source: 'classify', target: 'triage', outcome: 'error' },
@@ -78,6 +110,22 @@ export function demoTrainingFile(): string {
   return path.join(path.dirname(entry), '..', 'test', 'fixtures', 'banking-mini-train.csv');
 }
 
+const DEMO_NOTE = 'AI demo workflow';
+
+/** JSON with object keys sorted (jsonb does not keep key order). */
+function canonical(value: unknown): string {
+  const sort = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(sort);
+    if (v === null || typeof v !== 'object') return v;
+    return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sort((v as Record<string, unknown>)[k])]));
+  };
+  return JSON.stringify(sort(typeof value === 'string' ? (JSON.parse(value) as unknown) : value));
+}
+
+function sameJson(stored: unknown, definition: WorkflowDefinition): boolean {
+  return canonical(stored) === canonical(JSON.parse(JSON.stringify(definition)));
+}
+
 export interface AiDemo {
   workflowId: string;
   version: number;
@@ -94,10 +142,18 @@ export async function loadAiDemo(db: Kysely<Database>, logger: Logger): Promise<
     const workflow = await trx.selectFrom('workflows').select('id').where('key', '=', definition.key).executeTakeFirstOrThrow();
     await trx
       .insertInto('workflow_versions')
-      .values({ workflow_id: workflow.id, version: 1, definition: json, note: 'AI demo workflow' })
+      .values({ workflow_id: workflow.id, version: 1, definition: json, note: DEMO_NOTE })
       .onConflict((oc) => oc.columns(['workflow_id', 'version']).doNothing())
       .execute();
-    const latest = await trx.selectFrom('workflow_versions').select('version').where('workflow_id', '=', workflow.id).orderBy('version', 'desc').limit(1).executeTakeFirstOrThrow();
+    let latest = await trx.selectFrom('workflow_versions').select(['version', 'definition', 'note']).where('workflow_id', '=', workflow.id).orderBy('version', 'desc').limit(1).forUpdate().executeTakeFirstOrThrow();
+    // An older demo definition nobody has replaced (e.g. before the urgency rule) gets the current one as a new version.
+    if (latest.note?.startsWith(DEMO_NOTE) && !sameJson(latest.definition, definition)) {
+      const version = latest.version + 1;
+      await trx.insertInto('workflow_versions').values({ workflow_id: workflow.id, version, definition: json, note: `${DEMO_NOTE} (updated)` }).onConflict((oc) => oc.columns(['workflow_id', 'version']).doNothing()).execute();
+      const draft = await trx.selectFrom('workflows').select('draft').where('id', '=', workflow.id).executeTakeFirstOrThrow();
+      if (canonical(draft.draft) === canonical(latest.definition)) await trx.updateTable('workflows').set({ draft: json, updated_at: new Date() }).where('id', '=', workflow.id).execute();
+      latest = { ...latest, version };
+    }
     return { workflowId: workflow.id, version: latest.version };
   });
 

@@ -21,6 +21,7 @@ import {
   KnowledgeBase,
   LocalProvider,
   ProviderRegistry,
+  ResolvedTicketIndex,
   SentimentAnalyzer,
   runAiTask,
   type AgentProfile,
@@ -33,8 +34,10 @@ import type { ActionStep } from '@flowdesk/schema';
 import type { Database } from '../db/types.ts';
 import { EffectError } from '../runtime/effects/action.ts';
 import type { AiExecutor, AiResult, AiRunContext } from '../runtime/effects/ai.ts';
+import { ERASED } from '../gdpr/scrub.ts';
 import { ALWAYS_OPEN, isOpen } from '../sla/business-hours.ts';
 import { calendarOf, calendarSelection } from '../sla/service.ts';
+import { recordPrediction } from './feedback.ts';
 import { ModelStore } from './models.ts';
 
 export interface AiExecutorOptions {
@@ -57,6 +60,10 @@ export interface AiExecutorOptions {
 export const ANTHROPIC_KEY_SECRET = 'ai.anthropic_api_key';
 
 const CLOSED_STATUSES = ['resolved', 'closed', 'cancelled'];
+/** Statuses whose tickets are "similar resolved tickets" for recommend. */
+const RESOLVED_STATUSES = ['resolved', 'closed'] as const;
+/** The most recently updated resolved tickets indexed per organisation (bounds memory and rebuild time). */
+export const SIMILAR_TICKETS_INDEXED = 2000;
 
 export function trainCommandHint(field: string): string {
   return `flowdesk ai train --field ${field} --from-tickets`;
@@ -110,6 +117,40 @@ export function createAiExecutor(options: AiExecutorOptions): AiExecutor {
     const kb = new KnowledgeBase(rows.map((r) => ({ id: r.id, title: r.title, body: r.body_markdown, language: r.language })));
     kbCache.set(organisationId, { stamp: head.stamp, kb });
     return kb;
+  }
+
+  const resolvedCache = new Map<string, { stamp: string; index: ResolvedTicketIndex }>();
+
+  /**
+   * The organisation's resolved/closed tickets with a resolution (their last public agent or system
+   * message), indexed for "similar tickets"; rebuilt when the count or latest updated_at of those tickets
+   * changes (a new reply bumps the ticket's updated_at).
+   */
+  async function resolvedTickets(organisationId: string): Promise<ResolvedTicketIndex> {
+    const head = await db
+      .selectFrom('tickets')
+      .select([sql<string>`count(*)::text || ':' || coalesce(max(updated_at)::text, '')`.as('stamp')])
+      .where('organisation_id', '=', organisationId)
+      .where('status', 'in', RESOLVED_STATUSES)
+      .executeTakeFirstOrThrow();
+    const cached = resolvedCache.get(organisationId);
+    if (cached?.stamp === head.stamp) return cached.index;
+    const rows = await sql<{ id: string; number: string | number | null; subject: string; body: string; resolution: string }>`
+      SELECT t.id, t.number, t.subject, t.body, m.body_text AS resolution
+      FROM tickets t
+      JOIN LATERAL (
+        SELECT body_text FROM messages
+        WHERE ticket_id = t.id AND visibility = 'public' AND author_type <> 'customer' AND body_text <> ''
+        ORDER BY created_at DESC LIMIT 1
+      ) m ON true
+      WHERE t.organisation_id = ${organisationId} AND t.status IN ('resolved', 'closed') AND t.subject <> ${ERASED}
+      ORDER BY t.updated_at DESC, t.id
+      LIMIT ${SIMILAR_TICKETS_INDEXED}`.execute(db);
+    const index = new ResolvedTicketIndex(
+      rows.rows.map((r) => ({ id: r.id, number: r.number === null ? null : Number(r.number), subject: r.subject, problem: r.body, resolution: r.resolution })),
+    );
+    resolvedCache.set(organisationId, { stamp: head.stamp, index });
+    return index;
   }
 
   async function loadTicket(runId: string): Promise<TicketFacts> {
@@ -198,6 +239,7 @@ export function createAiExecutor(options: AiExecutorOptions): AiExecutor {
     const provider = new LocalProvider();
     const input: AiTicketInput = { text: ticket.text, subject: ticket.subject, language: ticket.language, customerName: ticket.customerName };
     const field = typeof params.field === 'string' && params.field ? params.field : 'category';
+    let classifyModelId: string | null = null;
     const chosen = typeof params.provider === 'string' && params.provider ? params.provider : defaultProvider;
     const anthropicOptions = await anthropicFor(org);
     const available = anthropicOptions ? ['anthropic', 'local'] : ['local'];
@@ -208,6 +250,7 @@ export function createAiExecutor(options: AiExecutorOptions): AiExecutor {
     switch (effect.task) {
       case 'classify': {
         const stored = await models.latest(org, 'classify', field);
+        classifyModelId = stored?.id ?? null;
         // Claude needs only the node's labels; the local model is then just its fallback.
         const llmLabels = chosen === 'anthropic' && Array.isArray(params.labels) && params.labels.length > 0;
         if (!stored && !llmLabels) throw new EffectError(`no trained model for field ${field}: run \`${trainCommandHint(field)}\` (or --csv file.csv) first`, true);
@@ -221,6 +264,7 @@ export function createAiExecutor(options: AiExecutorOptions): AiExecutor {
       }
       case 'recommend':
         provider.setKnowledgeBase(await knowledgeBase(org));
+        provider.setSimilarTickets({ index: await resolvedTickets(org), exclude: [ticket.id] });
         break;
       case 'draft': {
         // The auto-send policy is per category.
@@ -253,7 +297,13 @@ export function createAiExecutor(options: AiExecutorOptions): AiExecutor {
     }
     const ticketSteps: ActionStep[] = [];
     const out = result.output.output as Record<string, unknown>;
-    if (effect.task === 'classify' && result.outcome === 'done') ticketSteps.push({ type: 'setFields', fields: { [field]: out.label } });
+    if (effect.task === 'classify' && result.outcome === 'done') {
+      ticketSteps.push({ type: 'setFields', fields: { [field]: out.label } });
+      // Provenance for agents' corrections (feedback.ts): the field now holds the AI's label.
+      if (typeof out.label === 'string') {
+        await recordPrediction(db, { ticketId: ticket.id, organisationId: org, field, value: out.label, modelId: result.output.provider === 'local' ? classifyModelId : null, runId: context.runId, confidence: result.output.confidence });
+      }
+    }
     if (effect.task === 'assign' && result.outcome === 'assigned' && typeof out.agentId === 'string') {
       ticketSteps.push({ type: 'assign', agentId: out.agentId });
       const scope = typeof params.team === 'string' ? params.team : '';

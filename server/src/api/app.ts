@@ -28,6 +28,7 @@ import { webhookRoutes } from './routes/webhooks.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { gdprRoutes } from './routes/gdpr.ts';
 import { settingsRoutes } from './routes/settings.ts';
+import { aiRoutes } from './routes/ai.ts';
 import { ErrorResponseSchema } from './schemas.ts';
 import { createAccountMailer } from '../auth/mailer.ts';
 import { emailConfigFromEnv } from '../channels/email/config.ts';
@@ -109,6 +110,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
         { name: 'users', description: 'User accounts and roles (admins)' },
         { name: 'portal', description: 'The customer portal: magic-link sign-in, own tickets and public replies' },
         { name: 'security', description: 'Audit log, organisation secrets and retention policy (admins)' },
+        { name: 'ai', description: 'AI models per field, retraining from agents’ corrections' },
         { name: 'health', description: 'Service health' },
       ],
       components: { schemas: { Error: ErrorResponseSchema, WorkflowDefinition: definitionComponent() } },
@@ -144,6 +146,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(webhookRoutes, { prefix: '/api', db: deps.db, runtime: deps.runtime, logger: deps.logger, secrets: deps.secrets, ...deps.webhooks });
   await app.register(auditRoutes, { prefix: '/api/audit', db: deps.db });
   await app.register(settingsRoutes, { prefix: '/api/settings', db: deps.db, secrets: deps.secrets });
+  await app.register(aiRoutes, { prefix: '/api/ai', db: deps.db, logger: deps.logger });
   await app.register(slaRoutes, { prefix: '/api', db: deps.db, now: () => (deps.runtime as { now?: () => Date }).now?.() ?? new Date() });
 
   // Not readied here: the caller may still add plugins (static designer files); listen()/inject() boot it.

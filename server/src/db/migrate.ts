@@ -13,6 +13,7 @@ import * as m0007 from './migrations/0007_ai.ts';
 import * as m0008 from './migrations/0008_auth.ts';
 import * as m0011 from './migrations/0011_message_sender.ts';
 import * as m0009 from './migrations/0009_audit_gdpr.ts';
+import * as m0012 from './migrations/0012_ai_provenance.ts';
 
 /** In order. Names are stored in kysely_migration: never rename one that has shipped. */
 export const migrations: Record<string, Migration> = {
@@ -26,6 +27,7 @@ export const migrations: Record<string, Migration> = {
   '0008_auth': m0008,
   '0009_audit_gdpr': m0009,
   '0011_message_sender': m0011,
+  '0012_ai_provenance': m0012,
 };
 
 export class MigrationError extends Error {

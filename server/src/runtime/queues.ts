@@ -24,6 +24,11 @@ export const RETENTION_QUEUE = 'flowdesk.retention';
 /** When the retention job runs (UTC cron); FLOWDESK_RETENTION_CRON overrides. */
 export const RETENTION_CRON = process.env.FLOWDESK_RETENTION_CRON || '17 3 * * *';
 
+/** Nightly retraining of classify models from agents' corrections (server/src/ai/retrain.ts), scheduled by cron. */
+export const AI_RETRAIN_QUEUE = 'flowdesk.ai-retrain';
+/** When the retrain job runs (UTC cron); FLOWDESK_AI_RETRAIN_CRON overrides. Default: nightly at 02:41. */
+export const AI_RETRAIN_CRON = process.env.FLOWDESK_AI_RETRAIN_CRON || '41 2 * * *';
+
 export interface RuntimeTuning {
   /** Attempts after the first before a failing effect answers with the `error` outcome. */
   effectRetryLimit: number;
@@ -95,6 +100,11 @@ function queueOptions(tuning: RuntimeTuning): Record<string, Omit<Queue, 'name'>
     [RETENTION_QUEUE]: {
       retryLimit: 2,
       retryDelay: 300,
+      expireInSeconds: 3600,
+    },
+    [AI_RETRAIN_QUEUE]: {
+      retryLimit: 2,
+      retryDelay: 600,
       expireInSeconds: 3600,
     },
     [WEBHOOK_QUEUE]: {

@@ -24,6 +24,8 @@ import { deliverWebhook, type WebhookJobData } from '../channels/webhooks/outbou
 import type { SecretBox } from '../secrets/index.ts';
 import { RETENTION_CRON, RETENTION_QUEUE } from './queues.ts';
 import { runRetention } from '../gdpr/retention.ts';
+import { AI_RETRAIN_CRON, AI_RETRAIN_QUEUE } from './queues.ts';
+import { retrainAll } from '../ai/retrain.ts';
 
 export interface WorkerOptions {
   /** Parallel fetch loops per queue in this process. */
@@ -83,6 +85,12 @@ export async function startWorkers(runtime: Runtime, options: WorkerOptions = {}
     const reports = await runRetention(runtime.db);
     for (const report of reports) if (report.tickets > 0) log.info(report, 'retention purged old closed tickets');
   }));
+  // AI retraining from agents' corrections: nightly, once however many workers run; fields without new feedback are skipped.
+  await runtime.boss.schedule(AI_RETRAIN_QUEUE, AI_RETRAIN_CRON, null, { tz: 'UTC' });
+  await runtime.boss.work(AI_RETRAIN_QUEUE, { ...common, batchSize: 1, localConcurrency: 1 }, settleEach(async () => {
+    const results = await retrainAll(runtime.db, log);
+    if (results.length > 0) log.info({ retrained: results.filter((r) => r.retrained).length, fields: results.length }, 'AI retrain job done');
+  }));
   log.info({ concurrency: common.localConcurrency }, 'workers started');
   return {
     async stop() {
@@ -94,6 +102,7 @@ export async function startWorkers(runtime: Runtime, options: WorkerOptions = {}
       await runtime.boss.offWork(TICKET_EVENT_QUEUE);
       await runtime.boss.offWork(WEBHOOK_QUEUE);
       await runtime.boss.offWork(RETENTION_QUEUE);
+      await runtime.boss.offWork(AI_RETRAIN_QUEUE);
     },
   };
 }

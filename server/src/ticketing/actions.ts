@@ -85,7 +85,8 @@ export async function applyTicketActions(
         break;
     }
     if (patch) {
-      const result = await patchTicket(trx, ticketId, patch);
+      // Macro steps are an agent's changes (AI corrections count as feedback); workflow steps are not.
+      const result = await patchTicket(trx, ticketId, patch, { actor: author.authorType });
       ticket = result.ticket;
       for (const c of result.changed) changed.add(c);
     }

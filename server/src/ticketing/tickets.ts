@@ -14,6 +14,7 @@ import { resolveCustomer, survivorOf, type IdentityInput } from './customers.ts'
 import { assertFields, organisationFieldsSchema } from './fields.ts';
 import { slaAfterChange, slaForNewTicket } from './sla-hooks.ts';
 import { queueWebhookEvent } from '../channels/webhooks/index.ts';
+import { recordCorrections } from '../ai/feedback.ts';
 import type { Executor, TicketingContext } from './types.ts';
 
 export const PRIORITIES = ['low', 'normal', 'high', 'urgent'] as const;
@@ -303,8 +304,17 @@ export interface UpdateTicketResult {
   runs: Run[];
 }
 
+/** Who makes a change: an agent (REST, macros) or the system (workflow actions, AI nodes). */
+export interface PatchOptions {
+  /**
+   * 'agent': a change of a field an AI classify node set is an agent's correction and is recorded as
+   * ai_feedback in this transaction (server/src/ai/feedback.ts). Default 'system': never a correction.
+   */
+  actor?: 'agent' | 'system';
+}
+
 /** Applies a patch to a locked ticket inside `trx`; returns what changed. Validation errors point at `/<field>`. */
-export async function patchTicket(trx: Transaction<Database>, ticketId: string, patch: TicketPatch): Promise<{ ticket: Ticket; before: Ticket; changed: string[] }> {
+export async function patchTicket(trx: Transaction<Database>, ticketId: string, patch: TicketPatch, options: PatchOptions = {}): Promise<{ ticket: Ticket; before: Ticket; changed: string[] }> {
   assertNoNul(patch);
   const before = await lockTicket(trx, ticketId);
   const status = checkEnum(patch.status, TICKET_STATUSES, '/status');
@@ -374,6 +384,7 @@ export async function patchTicket(trx: Transaction<Database>, ticketId: string, 
     .where('id', '=', ticketId)
     .returningAll()
     .executeTakeFirstOrThrow();
+  if (options.actor === 'agent' && (changed.includes('fields') || changed.includes('priority'))) await recordCorrections(trx, before, ticket);
   return { ticket, before, changed };
 }
 
@@ -391,11 +402,12 @@ export function changeEvents(changed: readonly string[]): string[] {
  * Changes status/priority/assignee/team/tags/fields/subject. In one transaction: the ticket row is locked,
  * changed, and the workflows whose trigger is `ticket.updated` start; after commit the ticket's active runs
  * get `ticket.updated` (and `priority.changed` / `status.changed` / `assignee.changed` when those changed).
- * A patch that changes nothing writes nothing and sends nothing.
+ * A patch that changes nothing writes nothing and sends nothing. The actor defaults to 'agent' (PATCH
+ * /api/tickets/:id): changing a field the AI set records an ai_feedback correction in the same transaction.
  */
-export async function updateTicket(ctx: TicketingContext, ticketId: string, patch: TicketPatch): Promise<UpdateTicketResult> {
+export async function updateTicket(ctx: TicketingContext, ticketId: string, patch: TicketPatch, options: PatchOptions = { actor: 'agent' }): Promise<UpdateTicketResult> {
   const result = await ctx.db.transaction().execute(async (trx) => {
-    const { ticket, changed } = await patchTicket(trx, ticketId, patch);
+    const { ticket, changed } = await patchTicket(trx, ticketId, patch, options);
     if (changed.length > 0) {
       await slaAfterChange(ctx.runtime, trx, ticketId);
       await queueWebhookEvent(trx, ctx.runtime.boss, { event: 'ticket.updated', ticketId, changed, organisationId: ticket.organisation_id });

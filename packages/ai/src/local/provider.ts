@@ -18,6 +18,7 @@ import { assignAgent } from './assign.ts';
 import type { LocalClassifier } from './classifier/model.ts';
 import { draftReply } from './draft.ts';
 import { KnowledgeBase } from './recommend/knowledge-base.ts';
+import type { ResolvedTicketIndex } from './recommend/similar-tickets.ts';
 import { SentimentAnalyzer } from './sentiment/analyzer.ts';
 
 export class MissingModelError extends Error {}
@@ -29,11 +30,18 @@ export interface LocalProviderOptions {
   knowledgeBase?: KnowledgeBase;
 }
 
+/** Resolved tickets for "similar tickets" in recommend, and the ticket(s) never to return (the current one). */
+export interface SimilarTicketsSource {
+  index: ResolvedTicketIndex;
+  exclude?: readonly string[];
+}
+
 export class LocalProvider implements AiProvider {
   readonly name = 'local';
   private readonly classifiers: Map<string, LocalClassifier>;
   private sentimentAnalyzer: SentimentAnalyzer;
   private kb: KnowledgeBase;
+  private similar: SimilarTicketsSource | null = null;
 
   constructor(options: LocalProviderOptions = {}) {
     this.classifiers = new Map(Object.entries(options.classifiers ?? {}));
@@ -52,6 +60,10 @@ export class LocalProvider implements AiProvider {
   }
   setKnowledgeBase(kb: KnowledgeBase): void {
     this.kb = kb;
+  }
+  /** recommend then also answers the top similar resolved tickets (same topK), never `exclude`. */
+  setSimilarTickets(source: SimilarTicketsSource | null): void {
+    this.similar = source;
   }
 
   async classify(text: string, input: ClassifyInput): Promise<AiResult<ClassifyOutput>> {
@@ -75,17 +87,21 @@ export class LocalProvider implements AiProvider {
   }
 
   async recommend(text: string, input: RecommendInput): Promise<AiResult<RecommendOutput>> {
-    return timed(this.name, 'bm25', () => {
+    return timed<RecommendOutput>(this.name, 'bm25', () => {
       const r = this.kb.search(text, input.topK, 0);
       const found = r.confidence >= this.kb.options.minConfidence && r.articles.length > 0;
+      const explanation = found
+        ? `${r.articles.length} article(s); best "${r.articles[0]?.title}" matches ${Math.round(r.confidence * 100)}% of the ticket's key terms (${r.matchedTerms.slice(0, 6).join(', ')}).`
+        : r.articles.length
+          ? `Best match covers only ${Math.round(r.confidence * 100)}% of the ticket's key terms; not relevant enough.`
+          : 'No knowledge-base article matches the ticket.';
+      if (!this.similar) return { output: { articles: found ? r.articles : [] }, confidence: r.confidence, explanation };
+      const similar = this.similar.index.search(text, input.topK, this.similar.exclude);
+      const best = similar.tickets[0];
       return {
-        output: { articles: found ? r.articles : [] },
+        output: { articles: found ? r.articles : [], similarTickets: similar.tickets },
         confidence: r.confidence,
-        explanation: found
-          ? `${r.articles.length} article(s); best "${r.articles[0]?.title}" matches ${Math.round(r.confidence * 100)}% of the ticket's key terms (${r.matchedTerms.slice(0, 6).join(', ')}).`
-          : r.articles.length
-            ? `Best match covers only ${Math.round(r.confidence * 100)}% of the ticket's key terms; not relevant enough.`
-            : 'No knowledge-base article matches the ticket.',
+        explanation: `${explanation} ${best ? `${similar.tickets.length} similar resolved ticket(s); best ${best.number !== null ? `#${best.number} ` : ''}"${best.subject}".` : 'No similar resolved ticket.'}`,
       };
     });
   }

@@ -1,4 +1,4 @@
-// Kysely types of the AI tables (migration 0007_ai).
+// Kysely types of the AI tables (migrations 0007_ai, 0012_ai_provenance).
 import type { Generated, Selectable } from 'kysely';
 import type { JsonWithDefault, Timestamp } from '../column-types.ts';
 
@@ -33,10 +33,23 @@ export interface AiAssignCursorsTable {
   updated_at: Timestamp;
 }
 
+/** Which ticket field an AI classify node set, and to what (migration 0012). */
+export interface AiFieldProvenanceTable {
+  ticket_id: string;
+  field: string;
+  organisation_id: string;
+  value: string;
+  model_id: string | null;
+  run_id: string | null;
+  confidence: number | null;
+  set_at: Timestamp;
+}
+
 export interface AiTables {
   ai_models: AiModelsTable;
   ai_feedback: AiFeedbackTable;
   ai_assign_cursors: AiAssignCursorsTable;
+  ai_field_provenance: AiFieldProvenanceTable;
 }
 
 export type AiModelRow = Selectable<AiModelsTable>;

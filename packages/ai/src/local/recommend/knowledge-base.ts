@@ -114,15 +114,17 @@ export class KnowledgeBase {
     return Math.log(1 + (this.passageCount - n + 0.5) / (n + 0.5));
   }
 
-  search(query: string, topK = 3, minConfidence = this.options.minConfidence): KbSearchResult {
+  /** `exclude`: article ids never returned (and not counted as the best match), e.g. the ticket itself. */
+  search(query: string, topK = 3, minConfidence = this.options.minConfidence, exclude?: ReadonlySet<string>): KbSearchResult {
     const terms = [...new Set(analyze(query))];
     if (terms.length === 0 || this.passageCount === 0) return { articles: [], confidence: 0, matchedTerms: [] };
-    const hits = this.index.search(query.normalize('NFKC'), {
+    const all = this.index.search(query.normalize('NFKC'), {
       boost: { title: this.options.titleBoost },
       combineWith: 'OR',
       fuzzy: (term) => (term.length > 5 ? 0.2 : false),
       weights: { fuzzy: 0.4, prefix: 0.3 },
     });
+    const hits = exclude && exclude.size > 0 ? all.filter((h) => !exclude.has(h.articleId as string)) : all;
     const byArticle = new Map<string, RecommendedArticle>();
     for (const hit of hits) {
       const articleId = hit.articleId as string;
