@@ -103,6 +103,7 @@ export const ROUTE_ACCESS: Record<string, RouteExpectation> = {
   'GET /api/runs/{id}': r('runs.read', STAFF),
   'GET /api/runs/{id}/history': r('runs.read', STAFF),
   'GET /api/runs/{id}/stream': r('runs.read', STAFF),
+  'GET /api/runs/{id}/test-case': r('runs.read', STAFF),
   'POST /api/runs/{id}/events': r('runs.write', STAFF),
   'POST /api/runs/{id}/retry': r('runs.write', STAFF),
 

@@ -1,5 +1,7 @@
 // Runs: start, list (keyset pagination), inspect, history, send events, retry stuck runs.
 // Every state change goes through the runtime, which applies it in one transaction.
+import type { WorkflowDefinition } from '@flowdesk/schema';
+import { historyToTestCase } from '../run-test-case.ts';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
@@ -15,6 +17,7 @@ import { findTicket } from '../repos/tickets.repo.ts';
 import { findLatestVersion, findVersionById, findWorkflow } from '../repos/workflows.repo.ts';
 import {
   DEFAULT_PAGE_SIZE,
+  Uuid,
   HistoryEntrySchema,
   IdParams,
   ListRunsQuery,
@@ -268,6 +271,39 @@ export const runRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db' | 'runtime'
       request.raw.on('close', stop);
       busy = true;
       await check().finally(() => (busy = false));
+    },
+  );
+
+  app.get(
+    '/:id/test-case',
+    {
+      config: { access: 'runs.read' },
+      schema: {
+        tags,
+        summary: 'This run as a saved simulation case',
+        description:
+          "A WorkflowTestCase (see the definition format's `tests`): the run's start ticket, the events people and workers sent (rule results are left out: " +
+          'the engine evaluates rules itself), and the path, node and status it reached as the expectation. Add it to the workflow draft to keep this behaviour under test.',
+        params: IdParams,
+        response: withErrors({
+          200: Type.Object(
+            { testCase: Type.Unknown({ description: 'A WorkflowTestCase' }), workflowId: Uuid(), workflowKey: Type.String(), version: Type.Integer() },
+            { additionalProperties: false },
+          ),
+        }),
+      },
+    },
+    async (request) => {
+      const row = await visibleRun(request, request.params.id);
+      const definition = (await findDefinitions(db, [row.workflow_version_id])).get(row.workflow_version_id) as WorkflowDefinition;
+      const history = await listHistory(db, row.id);
+      const snapshot = row.snapshot as { context?: { endStatus?: string | null } };
+      const testCase = historyToTestCase(
+        definition,
+        history.map((h) => ({ event: h.event, toState: h.to_state, fromState: h.from_state })),
+        { id: row.id, status: row.status, state: row.state, endStatus: snapshot.context?.endStatus ?? null },
+      );
+      return { testCase, workflowId: row.workflow_id, workflowKey: row.workflow_key, version: row.workflow_version };
     },
   );
 
