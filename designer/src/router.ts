@@ -21,6 +21,7 @@ export const router = createRouter({
     },
     { path: '/account', name: 'account', component: () => import('./pages/AccountPage.vue'), meta: { title: 'Account' } },
     { path: '/workflows', name: 'workflows', component: () => import('./pages/WorkflowsPage.vue'), meta: { title: 'Workflows' } },
+    { path: '/workflows/:id/versions', name: 'workflow-versions', component: () => import('./pages/VersionsPage.vue'), props: true, meta: { title: 'Versions' } },
     { path: '/workflows/:id', name: 'workflow', component: () => import('./pages/DesignerPage.vue'), props: true, meta: { title: 'Designer' } },
     { path: '/runs', name: 'runs', component: () => import('./pages/RunsPage.vue'), meta: { title: 'Runs' } },
     { path: '/runs/:id', name: 'run', component: () => import('./pages/RunPage.vue'), props: true, meta: { title: 'Run' } },
@@ -30,12 +31,7 @@ export const router = createRouter({
       props: { title: 'Tickets', issue: 'the ticketing issue', text: 'The agent inbox, ticket threads and the forms each workflow step generates will live here. Until then, create tickets through the API (POST /api/tickets); their runs show up under Runs.' },
       meta: { title: 'Tickets' },
     },
-    {
-      path: '/templates',
-      component: () => import('./pages/PlaceholderPage.vue'),
-      props: { title: 'Templates', issue: 'the templates issue', text: 'A gallery of industry templates (workflows, forms, rules and sample tickets) to start from. The demo workflow is already installed under Workflows.' },
-      meta: { title: 'Templates' },
-    },
+    { path: '/templates', name: 'templates', component: () => import('./pages/TemplatesPage.vue'), meta: { title: 'Templates' } },
     {
       path: '/settings',
       component: () => import('./pages/PlaceholderPage.vue'),

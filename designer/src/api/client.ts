@@ -270,6 +270,9 @@ export const api = {
     request<{ workflow: WorkflowDetail }>('PUT', `/workflows/${id}/draft`, { definition }).then((r) => r.workflow),
   publish: (id: string, note: string) =>
     request<{ version: VersionSummary }>('POST', `/workflows/${id}/publish`, note ? { note } : {}).then((r) => r.version),
+  /** Publishes a copy of `version` as a new version (and makes it the draft); needs workflows.publish. */
+  rollback: (id: string, version: number, note?: string) =>
+    request<{ version: VersionSummary }>('POST', `/workflows/${id}/rollback`, note ? { version, note } : { version }).then((r) => r.version),
   getVersion: (id: string, version: number) =>
     request<{ version: VersionDetail }>('GET', `/workflows/${id}/versions/${version}`).then((r) => r.version),
   listRuns: (query: { status?: RunStatus; workflowId?: string; limit?: number } = {}) => {
@@ -280,5 +283,7 @@ export const api = {
   },
   getRun: (id: string) => request<{ run: Run }>('GET', `/runs/${id}`).then((r) => r.run),
   getHistory: (id: string) => request<{ history: HistoryEntry[] }>('GET', `/runs/${id}/history`).then((r) => r.history),
+  /** The address of the run's Server-Sent Events stream (EventSource sends the session cookie on the same origin). */
+  runStreamUrl: (id: string, since = 0) => `/api/runs/${encodeURIComponent(id)}/stream?since=${since}`,
   retryRun: (id: string) => request<{ run: Run }>('POST', `/runs/${id}/retry`).then((r) => r.run),
 };

@@ -1,8 +1,9 @@
 // Live updates by polling (every 2 s by default) while the page is visible; stops on unmount.
-// The server has no push channel yet (SSE arrives with a later issue), so polling is the honest option.
+// The run inspector follows runs over Server-Sent Events (useRunStream.ts) and polls only when the stream
+// keeps failing; `immediate: false` leaves the start to restart().
 import { onBeforeUnmount, onMounted, ref } from 'vue';
 
-export function usePolling(task: () => Promise<boolean | void>, intervalMs = 2000) {
+export function usePolling(task: () => Promise<boolean | void>, intervalMs = 2000, options: { immediate?: boolean } = {}) {
   const active = ref(false);
   let timer: ReturnType<typeof setTimeout> | null = null;
   let stopped = false;
@@ -27,7 +28,7 @@ export function usePolling(task: () => Promise<boolean | void>, intervalMs = 200
     stopped = false;
     void tick();
   }
-  onMounted(() => void tick());
+  if (options.immediate !== false) onMounted(() => void tick());
   onBeforeUnmount(stop);
   return { active, stop, restart };
 }

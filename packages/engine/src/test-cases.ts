@@ -25,26 +25,25 @@ export async function runTestCase(definition: WorkflowDefinition, testCase: Work
   const failures: string[] = [];
   const path: string[] = [];
   let clock = Date.parse(TEST_EPOCH);
-  let snapshot: RunSnapshot | null = null;
-  let pending: Effect[] = [];
   const triggerIds = new Set(definition.nodes.filter((n) => n.kind === 'trigger').map((n) => n.id));
   const record = (steps: readonly StepRecord[]) => {
     for (const s of steps) if (s.changed && s.to && !triggerIds.has(s.to)) path.push(s.to);
   };
   const at = () => new Date(clock).toISOString();
 
+  let started;
   try {
-    const started = await advance(definition, null, { start: { ticket: testCase.ticket, at: at() } });
-    snapshot = started.snapshot;
-    pending = started.effects;
-    record(started.steps);
+    started = await advance(definition, null, { start: { ticket: testCase.ticket, at: at() } });
   } catch (error) {
     return result(testCase.name, [`the run could not start: ${(error as Error).message}`], path, null);
   }
+  let snapshot: RunSnapshot = started.snapshot;
+  let pending: Effect[] = started.effects;
+  record(started.steps);
 
   for (const [index, step] of testCase.steps.entries()) {
     const label = `step ${index + 1} (${describeStep(step)})`;
-    const built = buildEvent(step, snapshot!, pending, at);
+    const built = buildEvent(step, snapshot, pending, at);
     if (typeof built === 'string') {
       failures.push(`${label}: ${built}`);
       break;
@@ -66,7 +65,7 @@ export async function runTestCase(definition: WorkflowDefinition, testCase: Work
     clock += 1000;
   }
 
-  const outcome = result(testCase.name, failures, path, { definition, snapshot: snapshot! });
+  const outcome = result(testCase.name, failures, path, { definition, snapshot });
   const expect = testCase.expect;
   if (expect.path && JSON.stringify(expect.path) !== JSON.stringify(outcome.path)) failures.push(`path: expected ${expect.path.join(' → ') || '(none)'}, got ${outcome.path.join(' → ') || '(none)'}`);
   if (expect.node !== undefined && expect.node !== outcome.node) failures.push(`node: expected ${expect.node}, got ${outcome.node}`);

@@ -1,6 +1,7 @@
 // Data carried by each Vue Flow node and edge of the designer canvas.
 import type { OutcomeSpec, WorkflowNode } from '@flowdesk/schema';
 import type { Problem } from '../../composables/useValidation.ts';
+import type { DiffStatus } from '../../composables/workflowDiff.ts';
 
 export type NodeRunState = 'current' | 'visited' | 'dimmed' | null;
 
@@ -10,6 +11,8 @@ export interface KindData {
   problems: Problem[];
   runState: NodeRunState;
   readonly: boolean;
+  /** Set on the versions page: how the node differs between the two versions compared. */
+  diffState?: DiffStatus | null;
 }
 
 /** Highlight of a run (simulator or inspector) on the canvas. */
@@ -18,4 +21,11 @@ export interface RunHighlight {
   visited: Set<string>;
   /** Edge ids that were taken. */
   taken: Set<string>;
+}
+
+/** A version comparison on the canvas (see composables/workflowDiff.ts). */
+export interface DiffHighlight {
+  nodeStatus: Map<string, DiffStatus>;
+  edgeStatus: Map<string, DiffStatus>;
+  extraOutcomes: Map<string, string[]>;
 }
