@@ -14,6 +14,7 @@ import * as m0008 from './migrations/0008_auth.ts';
 import * as m0011 from './migrations/0011_message_sender.ts';
 import * as m0009 from './migrations/0009_audit_gdpr.ts';
 import * as m0012 from './migrations/0012_ai_provenance.ts';
+import * as m0013 from './migrations/0013_lean_transitions.ts';
 
 /** In order. Names are stored in kysely_migration: never rename one that has shipped. */
 export const migrations: Record<string, Migration> = {
@@ -28,6 +29,7 @@ export const migrations: Record<string, Migration> = {
   '0009_audit_gdpr': m0009,
   '0011_message_sender': m0011,
   '0012_ai_provenance': m0012,
+  '0013_lean_transitions': m0013,
 };
 
 export class MigrationError extends Error {

@@ -96,6 +96,7 @@ export interface TasksTable {
   kind: 'task' | 'approval';
   title: string;
   assignee: Json<unknown>;
+  /** Not indexed (migration 0013): the runtime closes a task by (run_id, node_id, visit), a HOT update. */
   status: Generated<'open' | 'done' | 'cancelled'>;
   created_at: Timestamp;
 }

@@ -52,10 +52,12 @@ export interface RunWrite {
   error: string | null;
   /** Key of the event that caused the first step (dedupes redelivered effect results). */
   eventKey: string | null;
+  /** `context.visits` of the snapshot the steps start from ({} for a new run): which task a left node closes. */
+  previousVisits: Readonly<Record<string, number>>;
 }
 
 export interface WritePlan {
-  /** Parameters $1..$15 of WRITE_STEPS ($16, raise on mismatch, is the caller's choice). */
+  /** Parameters $1..$16 of WRITE_STEPS ($17, raise on mismatch, is the caller's choice). */
   values: unknown[];
   snapshotJson: string;
   sequence: number;
@@ -89,7 +91,11 @@ export function planWrite(write: RunWrite, now: Date): WritePlan {
   const workJobs: JobInsert<WorkJobData>[] = [];
   const timerJobs: JobInsert<TimerJobData>[] = [];
   const tasks: TaskRow[] = [];
-  const leftNodes = new Set<string>();
+  // A task is closed by (run, node, visit): the visit a node is left in is the one it was last entered in,
+  // from an earlier step of this event or else from the snapshot the steps start from.
+  const visits: Record<string, number> = { ...write.previousVisits };
+  const leftNodes: string[] = [];
+  const leftVisits: number[] = [];
   let ticketStatus: string | null = null;
 
   for (const [stepIndex, step] of steps.entries()) {
@@ -103,7 +109,10 @@ export function planWrite(write: RunWrite, now: Date): WritePlan {
       event_key: stepIndex === 0 ? write.eventKey : null,
       at: step.event.at,
     });
-    if (step.from && step.from !== step.to) leftNodes.add(step.from);
+    if (step.from && step.from !== step.to) {
+      leftNodes.push(step.from);
+      leftVisits.push(visits[step.from] ?? 0);
+    }
     for (const [effectIndex, effect] of step.effects.entries()) {
       const key = `${runId}:${sequence}:${effectIndex}`;
       switch (effect.type) {
@@ -114,9 +123,11 @@ export function planWrite(write: RunWrite, now: Date): WritePlan {
           });
           break;
         case 'task.open':
+          visits[effect.nodeId] = effect.visit;
           tasks.push({ id: key, node_id: effect.nodeId, visit: effect.visit, kind: 'task', title: effect.title, assignee: effect.assignee });
           break;
         case 'approval.open':
+          visits[effect.nodeId] = effect.visit;
           tasks.push({ id: key, node_id: effect.nodeId, visit: effect.visit, kind: 'approval', title: effect.title, assignee: effect.approvers });
           break;
         case 'run.complete':
@@ -144,7 +155,8 @@ export function planWrite(write: RunWrite, now: Date): WritePlan {
     write.status === 'completed' ? now : null,
     write.eventKey,
     JSON.stringify(history),
-    [...leftNodes],
+    leftNodes,
+    leftVisits,
     JSON.stringify(tasks),
     ticketStatus !== null ? write.ticketId : null,
     ticketStatus,

@@ -13,7 +13,7 @@ import type { WorkflowDefinition } from '@flowdesk/schema';
 import type { Database, Run, RunStatusColumn } from '../db/types.ts';
 import { conflict, invalidInput, notFound } from '../errors.ts';
 import { DefinitionCache } from './definitions.ts';
-import { runBatch } from './pg-batch.ts';
+import { GroupCommitter, type GroupCommitOptions } from './group-commit.ts';
 import { jobStatements, movedRun, planWrite, writeInTransaction, type AppliedStep, type RunWrite } from './persist.ts';
 import { WORK_QUEUE } from './queues.ts';
 import { RunCache } from './run-cache.ts';
@@ -35,6 +35,11 @@ export interface RuntimeDeps {
   now?: () => Date;
   /** How many runs this process remembers after writing them (default 10,000; 0 turns the cache off). */
   runCacheSize?: number;
+  /**
+   * Group commit of fast-path writes that arrive together (group-commit.ts). Default on (one group in flight,
+   * up to 32 events each); `false` sends every event's write on its own.
+   */
+  groupCommit?: GroupCommitOptions | false;
 }
 
 /** Compare-and-set attempts before an event falls back to waiting for the run's row lock. */
@@ -78,6 +83,7 @@ export class Runtime {
   readonly #now: () => Date;
   readonly #pool: pg.Pool | undefined;
   readonly #runs: RunCache;
+  readonly #committer: GroupCommitter | undefined;
 
   constructor(deps: RuntimeDeps) {
     this.db = deps.db;
@@ -87,6 +93,12 @@ export class Runtime {
     this.#now = deps.now ?? (() => new Date());
     this.#pool = deps.pool;
     this.#runs = new RunCache(deps.runCacheSize ?? 10_000);
+    if (deps.pool) {
+      this.#committer = new GroupCommitter(
+        deps.pool,
+        deps.groupCommit === false ? { maxGroup: 1, maxInFlight: Number.POSITIVE_INFINITY } : (deps.groupCommit ?? {}),
+      );
+    }
   }
 
   now(): Date {
@@ -146,6 +158,7 @@ export class Runtime {
       status: summary.status,
       error: errorOf(result.snapshot),
       eventKey: null,
+      previousVisits: {},
     });
     this.logger.info({ runId, workflow: definition.key, state: run.state }, 'run started');
     return { run, steps, snapshotJson: plan.snapshotJson };
@@ -181,8 +194,8 @@ export class Runtime {
    */
   async sendEvent(runId: string, incoming: IncomingEvent, options: SendEventOptions = {}): Promise<SendEventResult> {
     const event = { ...incoming, at: incoming.at ?? this.now().toISOString() } as RunEvent;
-    if (this.#pool && !options.beforePersist && !options.refreshTicket) {
-      const result = await this.#applyOptimistic(this.#pool, runId, event, options.eventKey ?? null);
+    if (this.#pool && this.#committer && !options.beforePersist && !options.refreshTicket) {
+      const result = await this.#applyOptimistic(this.#pool, this.#committer, runId, event, options.eventKey ?? null);
       if (result) return result;
     }
     try {
@@ -205,7 +218,7 @@ export class Runtime {
    * event key is already in the history) rolls everything back; we read the run again and step again.
    * Returns null after OPTIMISTIC_ATTEMPTS misses: the caller then waits for the row lock.
    */
-  async #applyOptimistic(pool: pg.Pool, runId: string, event: RunEvent, eventKey: string | null): Promise<SendEventResult | null> {
+  async #applyOptimistic(pool: pg.Pool, committer: GroupCommitter, runId: string, event: RunEvent, eventKey: string | null): Promise<SendEventResult | null> {
     for (let attempt = 0; attempt < OPTIMISTIC_ATTEMPTS; attempt++) {
       const cached = this.#runs.get(runId);
       let run: Run;
@@ -243,23 +256,15 @@ export class Runtime {
       const jobs = await jobStatements(this.boss, plan);
       // With jobs in the batch a miss must raise, so that the job inserts after it roll back too.
       const batch = [statement(WRITE_STEPS, [...plan.values, jobs.length > 0]), ...jobs];
-      const client = await pool.connect();
-      let broken: Error | undefined;
       let moved: Run | null;
       try {
-        const [written] = await runBatch(client, batch);
+        // With other events of this process that are ready at the same time: one round trip, one commit.
+        const [written] = await committer.write(runId, batch);
         moved = movedRun(written?.rows[0], result.snapshot);
       } catch (error) {
         this.#runs.delete(runId);
-        if ((error as { code?: string }).code === RUN_MOVED_SQLSTATE) {
-          moved = null;
-        } else {
-          // A server error leaves the connection usable; anything else (socket, protocol) may not.
-          if (!(error instanceof Error && 'severity' in error)) broken = error as Error;
-          throw error;
-        }
-      } finally {
-        client.release(broken);
+        if ((error as { code?: string }).code !== RUN_MOVED_SQLSTATE) throw error;
+        moved = null;
       }
       if (moved) {
         this.#runs.set(moved, plan.snapshotJson);
@@ -282,6 +287,7 @@ export class Runtime {
       status: summary.status,
       error: errorOf(snapshot),
       eventKey,
+      previousVisits: (run.snapshot as RunSnapshot).context.visits,
     };
   }
 

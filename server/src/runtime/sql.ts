@@ -24,17 +24,22 @@ export const LOAD_RUN = {
  * Applies one event's steps: a compare-and-set of the run row (it moves only if `sequence` is still the one
  * the engine stepped from and the event key is not in the history yet), and — joined to that update, so
  * they happen only if it did — the history rows, closed and opened tasks and the ticket status. Always
- * returns one row: the run's columns, all null when the compare-and-set did not match. With $16 true a
+ * returns one row: the run's columns, all null when the compare-and-set did not match. With $17 true a
  * mismatch raises instead (SQLSTATE 40001 from flowdesk_run_moved), which rolls back the statements
  * batched after this one (the pg-boss job inserts).
  *
+ * Index writes (migration 0013): the run update changes no indexed column, so it is a HOT update; a task
+ * is closed by (run, node, visit), the key of `tasks_run_node_idx`, and only `status` changes, so closing
+ * is a HOT update too. A task's id is the effect key run:sequence:index, unique because the sequence is.
+ *
  *  $1 run id            $2 expected sequence   $3 new sequence      $4 snapshot (jsonb text)
  *  $5 state             $6 status              $7 error             $8 now (updated_at)
- *  $9 completed_at      $10 event key|null     $11 history rows     $12 nodes left (tasks to close)
- *  $13 tasks to open    $14 ticket id|null     $15 ticket status    $16 raise on mismatch
+ *  $9 completed_at      $10 event key|null     $11 history rows     $12 nodes left (text[])
+ *  $13 their visits (int[], the visit whose task closes)            $14 tasks to open
+ *  $15 ticket id|null   $16 ticket status      $17 raise on mismatch
  */
 export const WRITE_STEPS = {
-  name: 'flowdesk_write_steps_v1',
+  name: 'flowdesk_write_steps_v2',
   text: `
     WITH moved AS (
       UPDATE runs
@@ -53,20 +58,20 @@ export const WRITE_STEPS = {
     closed_tasks AS (
       UPDATE tasks SET status = 'done'
       FROM moved
-      WHERE tasks.run_id = moved.id AND tasks.node_id = ANY($12::text[]) AND tasks.status = 'open'
+      WHERE tasks.run_id = $1::uuid AND (tasks.node_id, tasks.visit) IN (SELECT * FROM unnest($12::text[], $13::int[]))
+        AND tasks.status = 'open'
     ),
     opened_tasks AS (
       INSERT INTO tasks (id, run_id, node_id, visit, kind, title, assignee)
       SELECT t.id, moved.id, t.node_id, t.visit, t.kind, t.title, t.assignee
-      FROM moved, jsonb_to_recordset($13::jsonb) AS t(id text, node_id text, visit int, kind text, title text, assignee jsonb)
-      ON CONFLICT (id) DO NOTHING
+      FROM moved, jsonb_to_recordset($14::jsonb) AS t(id text, node_id text, visit int, kind text, title text, assignee jsonb)
     ),
     ticket_status AS (
-      UPDATE tickets SET status = $15::text, updated_at = $8::timestamptz
+      UPDATE tickets SET status = $16::text, updated_at = $8::timestamptz
       FROM moved
-      WHERE tickets.id = $14::uuid
+      WHERE tickets.id = $15::uuid
     )
-    SELECT moved.*, CASE WHEN moved.id IS NULL AND $16::boolean THEN flowdesk_run_moved($1::uuid, $2::int) END AS stale
+    SELECT moved.*, CASE WHEN moved.id IS NULL AND $17::boolean THEN flowdesk_run_moved($1::uuid, $2::int) END AS stale
     FROM (VALUES (1)) AS one (x) LEFT JOIN moved ON true`,
 } as const;
 
