@@ -106,7 +106,17 @@ describe('fuzz', () => {
           expect(await tableCounts(h)).toEqual(countsBefore);
         }
       }),
-      { numRuns: 200, interruptAfterTimeLimit: 20_000 },
+      {
+        numRuns: 200,
+        interruptAfterTimeLimit: 20_000,
+        // Run first, whatever the load: one event that applies, one refused by the run's state, one malformed
+        // (a slow machine may stop the random part early; the checks below must not depend on luck).
+        examples: [
+          [{ kind: 'json', payload: { type: 'approval.vote', nodeId: 'approve', approver: 'ann', decision: 'approve' } }],
+          [{ kind: 'json', payload: { type: 'approval.vote', nodeId: 'done', approver: 'ann', decision: 'approve' } }],
+          [{ kind: 'raw', raw: '{"type":' }],
+        ],
+      },
     );
     // The generator reaches the runtime, not just the schema: some events applied, some refused by state.
     expect(applied).toBeGreaterThan(0);
