@@ -1,4 +1,4 @@
-// Lazy loader for JSON Forms (core + vue + vanilla renderers): the first property form pays for it, once.
+// Lazy loader for JSON Forms (core + vue + vanilla renderers + the designer's own): the first property form pays for it, once.
 import { createAjv } from '@flowdesk/schema';
 import type { Component } from 'vue';
 
@@ -12,9 +12,10 @@ export interface LoadedJsonForms {
 let loading: Promise<LoadedJsonForms> | null = null;
 
 export function loadJsonForms(): Promise<LoadedJsonForms> {
-  loading ??= Promise.all([import('@jsonforms/vue'), import('@jsonforms/vue-vanilla')]).then(([vue, vanilla]) => ({
+  loading ??= Promise.all([import('@jsonforms/vue'), import('@jsonforms/vue-vanilla'), import('../components/forms/jsonforms-renderers.ts')]).then(([vue, vanilla, own]) => ({
     JsonForms: vue.JsonForms as Component,
-    renderers: Object.freeze([...vanilla.vanillaRenderers]),
+    // The designer's renderers (the duration picker) rank above the vanilla ones for the fields they handle.
+    renderers: Object.freeze([...vanilla.vanillaRenderers, ...own.designerRenderers]),
     ajv: createAjv(),
   }));
   return loading;

@@ -1,9 +1,10 @@
 // The simulator: runs the real @flowdesk/engine in the browser on a sample ticket. Rule nodes are evaluated
 // by advance(); every other effect waits for the user, who answers it with the events the node accepts.
 import { advance, describeRun, type Effect, type RunDescription, type RunEvent, type RunSnapshot, type StepRecord } from '@flowdesk/engine';
-import { nodeCatalog, outcomesOf, type WorkflowDefinition, type WorkflowNode } from '@flowdesk/schema';
+import { nodeCatalog, outcomesOf, type WorkflowDefinition, type WorkflowNode, type WorkflowTestCase } from '@flowdesk/schema';
 import { computed, ref, shallowRef, type Ref } from 'vue';
 import type { RunHighlight } from '../components/designer/designer-types.ts';
+import { simulationToCase } from './testCases.ts';
 import { cloneJson } from './useWorkflowGraph.ts';
 
 export const SAMPLE_TICKET = {
@@ -65,8 +66,17 @@ export function useSimulator(definition: Ref<WorkflowDefinition>) {
   const busy = ref(false);
   /** Simulated clock: starts at the real time, jumps forward when a timer is fired. */
   const clock = ref(Date.now());
+  /** The ticket the run started with and the events the user sent that the run accepted: a saved case's steps. */
+  const startTicket = shallowRef<Record<string, unknown> | null>(null);
+  const sent = shallowRef<RunEvent[]>([]);
 
-  const stale = computed(() => running.value !== null && JSON.stringify(running.value) !== JSON.stringify(definition.value));
+  /** Saved cases are not part of what runs: adding one does not make the simulation stale. */
+  const runnable = (def: WorkflowDefinition | null): string => {
+    if (!def) return '';
+    const { tests: _tests, ...rest } = def;
+    return JSON.stringify(rest);
+  };
+  const stale = computed(() => running.value !== null && runnable(running.value) !== runnable(definition.value));
   const status = computed<RunDescription | null>(() => {
     if (!running.value || !snapshot.value) return null;
     try {
@@ -104,6 +114,7 @@ export function useSimulator(definition: Ref<WorkflowDefinition>) {
     try {
       const result = await advance(def, null, { start: { ticket, at: new Date(clock.value).toISOString() } });
       running.value = def;
+      startTicket.value = ticket;
       snapshot.value = result.snapshot;
       effects.value = result.effects;
       push(result.steps);
@@ -129,6 +140,7 @@ export function useSimulator(definition: Ref<WorkflowDefinition>) {
       snapshot.value = result.snapshot;
       effects.value = result.effects;
       push(result.steps);
+      sent.value = [...sent.value, event];
       return true;
     } catch (err) {
       message.value = (err as Error).message;
@@ -145,6 +157,25 @@ export function useSimulator(definition: Ref<WorkflowDefinition>) {
     effects.value = [];
     message.value = null;
     clock.value = Date.now();
+    startTicket.value = null;
+    sent.value = [];
+  }
+
+  /** The simulation so far as a saved case: its ticket, the steps taken, and where it is now as the expectation. */
+  function toTestCase(name: string): WorkflowTestCase | null {
+    if (!running.value || !snapshot.value || !startTicket.value) return null;
+    return simulationToCase(
+      {
+        definition: running.value,
+        ticket: startTicket.value,
+        events: sent.value,
+        log: log.value,
+        node: status.value?.nodeId ?? null,
+        status: status.value?.status ?? null,
+        endStatus: snapshot.value.context.endStatus ?? null,
+      },
+      name,
+    );
   }
 
   /** The events the current node accepts, as buttons. */
@@ -204,7 +235,7 @@ export function useSimulator(definition: Ref<WorkflowDefinition>) {
     return { current: status.value?.status === 'completed' ? null : (status.value?.nodeId ?? null), visited, taken: findEdgeIds(running.value, log.value) };
   });
 
-  return { ticketText, ticketError, running, snapshot, log, effects, message, busy, clock, stale, status, currentNode, visit, actions, highlight, start, send, reset };
+  return { definition, ticketText, ticketError, running, snapshot, log, effects, message, busy, clock, stale, status, currentNode, visit, actions, highlight, startTicket, sent, start, send, reset, toTestCase };
 }
 
 export type Simulator = ReturnType<typeof useSimulator>;
