@@ -6,30 +6,18 @@
 // Run: `pnpm --filter @flowdesk/designer bench` (also part of the root `pnpm bench`).
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from '@playwright/test';
 import { CHROMIUM_ARGS } from '../playwright.config.ts';
 import { ensureChromium } from './ensure-chromium.mjs';
+import { freePort } from './free-port.mjs';
 
 const designer = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const root = resolve(designer, '..');
 const NODES = Number(process.env.BENCH_CANVAS_NODES ?? 200);
 const log = (msg) => console.log(`[canvas bench] ${msg}`);
-
-function freePort() {
-  return new Promise((res, rej) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on('error', rej);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => res(port));
-    });
-  });
-}
 
 /** A valid chain of NODES nodes: trigger, alternating rule / task / wait nodes laid out on a grid, end. */
 export function bigWorkflow(count) {

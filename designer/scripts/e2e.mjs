@@ -11,11 +11,11 @@
 // blocks this process, so nothing would drain a pipe meanwhile.
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureChromium } from './ensure-chromium.mjs';
+import { freePort } from './free-port.mjs';
 
 const designer = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const root = resolve(designer, '..');
@@ -24,18 +24,6 @@ const log = (msg) => console.log(`[designer e2e] ${msg}`);
 function run(cmd, args, opts = {}) {
   const r = spawnSync(cmd, args, { cwd: designer, stdio: 'inherit', ...opts });
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (exit ${r.status ?? r.signal})`);
-}
-
-function freePort() {
-  return new Promise((res, rej) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on('error', rej);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => res(port));
-    });
-  });
 }
 
 async function waitForHealth(url, server, timeoutMs = 90_000) {
