@@ -48,7 +48,12 @@ const summaries: Record<NodeKind, Summary> = {
   'ai.recommend': (p: { topK?: number }) => `top ${p.topK ?? 3} articles`,
   'ai.draft': (p: { autoSend?: boolean }) => (p.autoSend ? 'may auto-send' : 'agent reviews'),
   task: (p: { assignee?: { type: string }; actions?: unknown[] }) => `${assigneeText(p.assignee)} · ${plural(p.actions?.length ?? 0, 'action')}`,
-  approval: (p: { approvers?: unknown[]; required?: number }) => `${p.required ?? 1} of ${p.approvers?.length ?? 0} approver${p.approvers?.length === 1 ? '' : 's'}`,
+  // An approver entry can be a role or a team (many people), so the vote count is not "n of entries".
+  approval: (p: { approvers?: { type?: string; role?: string; team?: string; user?: string }[]; required?: number }) => {
+    const votes = p.required ?? 1;
+    const who = (p.approvers ?? []).map((a) => a.role ?? a.team ?? a.user ?? (a.type === 'ai' ? 'AI pick' : 'approver'));
+    return `${votes} vote${votes === 1 ? '' : 's'}${who.length ? ` · ${[...new Set(who)].join(', ')}` : ''}`;
+  },
   action: (p: { steps?: { type: string }[] }) => (p.steps?.length ? p.steps.map((s) => s.type).join(', ') : 'no steps yet'),
   wait: (p: { duration?: string; resumeOn?: string[] }) => [p.duration && `for ${p.duration}`, p.resumeOn?.length && `until ${p.resumeOn.join(', ')}`].filter(Boolean).join(' · ') || 'no way out',
   end: (p: { status: string }) => `ticket ${p.status}`,
