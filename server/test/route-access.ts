@@ -45,6 +45,7 @@ export const ROUTE_ACCESS: Record<string, RouteExpectation> = {
   'POST /api/portal/tickets': r('portal', CUSTOMER),
   'GET /api/portal/tickets/{id}': r('portal', CUSTOMER),
   'POST /api/portal/tickets/{id}/replies': r('portal', CUSTOMER),
+  'GET /api/portal/tickets/{id}/attachments/{attachmentId}': r('portal', CUSTOMER),
 
   'POST /api/workflows/validate': r('workflows.read', STAFF),
   'POST /api/workflows': r('workflows.write', LEADS),
@@ -53,6 +54,8 @@ export const ROUTE_ACCESS: Record<string, RouteExpectation> = {
   'PUT /api/workflows/{id}/draft': r('workflows.write', LEADS),
   'POST /api/workflows/{id}/publish': r('workflows.publish', LEADS),
   'POST /api/workflows/{id}/rollback': r('workflows.publish', LEADS),
+  'POST /api/workflows/{id}/migrations/preview': r('workflows.publish', LEADS),
+  'POST /api/workflows/{id}/migrations': r('workflows.publish', LEADS),
   'GET /api/workflows/{id}/versions/{version}': r('workflows.read', STAFF),
 
   'POST /api/tickets': r('tickets.write', STAFF),

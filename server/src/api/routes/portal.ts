@@ -24,6 +24,7 @@ import { decodeKeyset, encodeKeyset } from '../repos/keyset.ts';
 import { listThread, listTickets, findTicket } from '../repos/tickets.repo.ts';
 import { DateTime, DEFAULT_PAGE_SIZE, IdParams, Nullable, Uuid, withErrors } from '../schemas.ts';
 import { requestMeta, setSessionCookies } from './auth.ts';
+import { sendAttachment } from '../attachment-response.ts';
 import { rejectNul, ticketingContext, withRequestPaths } from './ticketing-common.ts';
 
 const tags = ['portal'];
@@ -192,6 +193,33 @@ export const portalRoutes: FastifyPluginAsyncTypebox<PortalRouteOptions> = async
           attachments: attachments.filter((a) => a.message_id === m.id).map((a) => ({ id: a.id, filename: a.filename, contentType: a.content_type, sizeBytes: a.size_bytes })),
         })),
       };
+    },
+  );
+
+  app.get(
+    '/tickets/:id/attachments/:attachmentId',
+    {
+      config: { access: 'portal' },
+      schema: {
+        tags,
+        summary: 'Download an attachment of a public message of one of my tickets',
+        description: 'Always a download (Content-Disposition: attachment, nosniff). Attachments of internal notes are never served here.',
+        params: Type.Object({ id: Uuid(), attachmentId: Uuid() }, { additionalProperties: false }),
+        response: withErrors({ 200: Type.Unsafe({ type: 'string', format: 'binary', description: 'The file' }) }),
+      },
+    },
+    async (request, reply) => {
+      const ticket = await ownTicket(request, request.params.id);
+      const file = await db
+        .selectFrom('attachments as a')
+        .innerJoin('messages as m', 'm.id', 'a.message_id')
+        .select(['a.filename', 'a.content_type', 'a.size_bytes', 'a.sha256', 'a.content'])
+        .where('a.id', '=', request.params.attachmentId)
+        .where('m.ticket_id', '=', ticket.id)
+        .where('m.visibility', '=', 'public')
+        .executeTakeFirst();
+      if (!file) throw notFound('attachment', request.params.attachmentId);
+      return sendAttachment(reply, file);
     },
   );
 
