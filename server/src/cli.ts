@@ -68,6 +68,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
   program.command('ai').description('offline AI: eval, train, predict (`flowdesk ai help`; see docs/ai.md)').helpOption(false).allowUnknownOption().allowExcessArguments().argument('[args...]').action(async (args: string[]) => {
     // `ai train --field ... --from-tickets|--csv` stores the model in the database; the rest is packages/ai's CLI.
     const commands = await import('./ai/commands.ts');
+    if (args[0] === 'retrain') return setExitCode(await commands.aiRetrainCommand(args));
     setExitCode(commands.isDatabaseTrain(args) ? await commands.aiTrainCommand(args) : await aiCli(args));
   });
 

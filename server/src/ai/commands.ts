@@ -86,7 +86,41 @@ export async function aiTrainCommand(args: string[], io: TrainIo = stdio, connec
   }
 }
 
-function usage(io: TrainIo, message: string): number {
-  io.err(`flowdesk ai train: ${message}`);
+function usage(io: TrainIo, message: string, command = 'train'): number {
+  io.err(`flowdesk ai ${command}: ${message}`);
   return 2;
+}
+
+/**
+ * `flowdesk ai retrain [--field F] [--force] [--organisation slug]`: retrains classify models from agents'
+ * corrections now (the nightly job does the same for every field with new feedback). Without --field, every
+ * field with new feedback in every organisation.
+ */
+export async function aiRetrainCommand(args: string[], io: TrainIo = stdio, connectionString?: string): Promise<number> {
+  const { values } = parseArgs({ args: args.slice(1), options: { field: { type: 'string' }, force: { type: 'boolean' }, organisation: { type: 'string' } }, allowPositionals: false });
+  let url = connectionString;
+  if (!url) {
+    const config = loadConfig();
+    url = config.databaseUrl ?? (await findRunningEmbeddedPostgres(config.dataDir));
+    if (!url) return usage(io, `no database: set DATABASE_URL, or run \`flowdesk start\` first (this command joins its embedded PostgreSQL in ${config.dataDir}/pg)`, 'retrain');
+  }
+  const database = createDatabase(url);
+  try {
+    await migrateToLatest(database.db);
+    const { retrainAll, retrainField } = await import('./retrain.ts');
+    let results;
+    if (values.field) {
+      const slug = values.organisation ?? 'default';
+      const org = await database.db.selectFrom('organisations').select('id').where('slug', '=', slug).executeTakeFirst();
+      if (!org) return usage(io, `no organisation with slug "${slug}"`, 'retrain');
+      results = [await retrainField(database.db, org.id, values.field, { force: values.force ?? false })];
+    } else {
+      results = await retrainAll(database.db);
+    }
+    if (results.length === 0) io.out('nothing to retrain: no field has new corrections since its model was trained');
+    for (const r of results) io.out(r.retrained ? `${r.field}: retrained from ${r.newFeedback} correction(s) -> model ${r.modelId}` : `${r.field}: not retrained (${r.reason ?? 'no change'})`);
+    return 0;
+  } finally {
+    await database.close();
+  }
 }
