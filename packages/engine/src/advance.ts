@@ -1,7 +1,7 @@
 // advance(): start()/step() plus in-process resolution of rule nodes. Rules need no I/O, so evaluating them
 // here saves a queue round trip per rule node; every other effect goes out to the caller.
 import type { WorkflowDefinition } from '@flowdesk/schema';
-import { compile } from './compile.ts';
+import { compile, type CompiledWorkflow } from './compile.ts';
 import { evaluateRules } from './rules.ts';
 import { start, stepCompiled } from './run.ts';
 import type { AdvanceInput, AdvanceResult, Effect, EvaluateRulesEffect, RunEvent, RunSnapshot, StepRecord, StepResult } from './types.ts';
@@ -15,9 +15,6 @@ export class WorkflowLoopError extends Error {
 
 export async function advance(definition: WorkflowDefinition, snapshot: RunSnapshot | null, input: AdvanceInput): Promise<AdvanceResult> {
   const compiled = compile(definition);
-  const steps: StepRecord[] = [];
-  const effects: Effect[] = [];
-  const pending: EvaluateRulesEffect[] = [];
   let event: StepRecord['event'];
   let result: StepResult;
 
@@ -29,8 +26,28 @@ export async function advance(definition: WorkflowDefinition, snapshot: RunSnaps
     if (snapshot === null) throw new Error('advance: an event needs the run snapshot (start the run first)');
     event = input.event;
     result = stepCompiled(compiled, snapshot, input.event);
-    if (!result.changed) return { snapshot, steps, effects, ignoredReason: result.ignoredReason ?? 'event ignored' };
+    if (!result.changed) return { snapshot, steps: [], effects: [], ignoredReason: result.ignoredReason ?? 'event ignored' };
   }
+  return settle(compiled, result, event);
+}
+
+/** A StepRecord whose first event may be the caller's own (run.migrated for migrateRun()). */
+export type SettledStep<E> = Omit<StepRecord, 'event'> & { event: StepRecord['event'] | E };
+
+/**
+ * From one applied step on: records it, then resolves the rule nodes it entered in-process (one more step
+ * each) until the run waits for the outside world. Shared by advance() and migrateRun().
+ */
+export async function settle<E extends { type: string; at: string } = StepRecord['event']>(
+  compiled: CompiledWorkflow,
+  first: StepResult,
+  firstEvent: E,
+): Promise<{ snapshot: RunSnapshot; steps: SettledStep<E>[]; effects: Effect[] }> {
+  const steps: SettledStep<E>[] = [];
+  const effects: Effect[] = [];
+  const pending: EvaluateRulesEffect[] = [];
+  let event: E | RunEvent = firstEvent;
+  let result = first;
   const at = event.at;
 
   for (let internal = 0; ; internal++) {
@@ -45,7 +62,7 @@ export async function advance(definition: WorkflowDefinition, snapshot: RunSnaps
     const next = pending.shift();
     if (!next) return { snapshot: result.snapshot, steps, effects };
     if (internal >= MAX_INTERNAL_STEPS) {
-      throw new WorkflowLoopError(`workflow "${definition.key}" went through ${MAX_INTERNAL_STEPS} rule nodes without waiting: its rule nodes form a loop`);
+      throw new WorkflowLoopError(`workflow "${compiled.definition.key}" went through ${MAX_INTERNAL_STEPS} rule nodes without waiting: its rule nodes form a loop`);
     }
     event = await resolveRules(next, result.snapshot, event, at);
     result = stepCompiled(compiled, result.snapshot, event);
@@ -53,7 +70,7 @@ export async function advance(definition: WorkflowDefinition, snapshot: RunSnaps
 }
 
 /** Evaluates a rule node and phrases the answer as the effect.result event a worker would send. */
-async function resolveRules(effect: EvaluateRulesEffect, snapshot: RunSnapshot, cause: StepRecord['event'], at: string): Promise<RunEvent> {
+async function resolveRules(effect: EvaluateRulesEffect, snapshot: RunSnapshot, cause: unknown, at: string): Promise<RunEvent> {
   const { nodeId, visit } = effect;
   const { ticket, results } = snapshot.context;
   try {

@@ -3,6 +3,7 @@ export { compile, WorkflowCompileError } from './compile.ts';
 export type { CompiledWorkflow, MachineJson, StateJson, TransitionJson, ActionJson, GuardJson, TimerSpec, WorkflowMachine } from './compile.ts';
 export { start, step } from './run.ts';
 export { advance, WorkflowLoopError, MAX_INTERNAL_STEPS } from './advance.ts';
+export { migrateRun, migrationTargetProblem, RunMigrationError } from './migrate.ts';
 export { evaluateRules, matchesTrigger, conditionsHold } from './rules.ts';
 export type { RuleFacts, RuleEvaluation } from './rules.ts';
 export { describeRun, exportXState } from './describe.ts';

@@ -3,7 +3,7 @@
 // Effect actions are no-ops: XState returns them from transition() unexecuted and the engine turns them into
 // Effect data (effects.ts); the outside world executes them.
 import { assign, setup } from 'xstate';
-import type { Ticket, RunContext, RunEvent } from './types.ts';
+import type { Ticket, RunContext, RunEvent, RunMigrateEvent } from './types.ts';
 
 export interface StartInput {
   ticket: Ticket;
@@ -27,7 +27,7 @@ function countVotes(votes: Record<string, string>, decision: string): number {
 export const workflowSetup = setup({
   types: {
     context: {} as RunContext,
-    events: {} as RunEvent,
+    events: {} as RunEvent | RunMigrateEvent,
     input: {} as StartInput | undefined,
   },
   guards: {
@@ -41,6 +41,8 @@ export const workflowSetup = setup({
       event.type === 'task.submit' && isForCurrentVisit(context, event, p.nodeId) && event.action === p.action,
     timerIs: ({ context, event }, p: NodeRef & { timerId: string }) =>
       event.type === 'timer.fired' && isForCurrentVisit(context, event, p.nodeId) && event.timerId === p.timerId,
+    /** run.migrate into nodeId (the root-level transitions of the migration machine, migrate.ts). */
+    migrateTo: ({ event }, p: NodeRef) => event.type === 'run.migrate' && event.target === p.nodeId,
     ticketEventIn: ({ event }, p: { names: string[] }) => event.type === 'ticket.event' && p.names.includes(event.name),
     voteIsFor: ({ context, event }, p: NodeRef) =>
       event.type === 'approval.vote' && isForCurrentVisit(context, event, p.nodeId),

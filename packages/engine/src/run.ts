@@ -5,9 +5,9 @@ import { createActor, type ActorScope, type SnapshotFrom } from 'xstate';
 import { compile, type CompiledWorkflow, type WorkflowMachine } from './compile.ts';
 import { toEffects, type ReturnedAction } from './effects.ts';
 import { whyIgnored } from './relevance.ts';
-import type { RunEvent, RunSnapshot, StepResult, Ticket } from './types.ts';
+import type { RunEvent, RunMigrateEvent, RunSnapshot, StepResult, Ticket } from './types.ts';
 
-type LiveSnapshot = SnapshotFrom<WorkflowMachine>;
+export type LiveSnapshot = SnapshotFrom<WorkflowMachine>;
 
 // Rehydrating a persisted snapshot (machine.resolveState) is the costliest part of a step; the snapshots the
 // engine returns are remembered so that feeding one straight back (advance loop, simulator) skips it.
@@ -28,7 +28,7 @@ function rehydrate(machine: WorkflowMachine, persisted: RunSnapshot): LiveSnapsh
   return live;
 }
 
-function persist(machine: WorkflowMachine, live: LiveSnapshot): RunSnapshot {
+export function persist(machine: WorkflowMachine, live: LiveSnapshot): RunSnapshot {
   const persisted = machine.getPersistedSnapshot(live) as Record<string, unknown>;
   // Drop undefined keys (output, error) so the snapshot equals its own JSON round trip.
   for (const key in persisted) if (persisted[key] === undefined) delete persisted[key];
@@ -75,9 +75,9 @@ function initialTransition(machine: WorkflowMachine, input: { ticket: Ticket; at
   return [next, actions.splice(0)];
 }
 
-function transition(machine: WorkflowMachine, live: LiveSnapshot, event: RunEvent): [LiveSnapshot, ReturnedAction[]] {
+export function transition(machine: WorkflowMachine, live: LiveSnapshot, event: RunEvent | RunMigrateEvent): [LiveSnapshot, ReturnedAction[]] {
   const { scope, actions } = collectorFor(machine);
-  const next = machine.transition(live, event, scope);
+  const next = machine.transition(live, event as RunEvent, scope);
   return [next, actions.splice(0)];
 }
 

@@ -64,6 +64,15 @@ export interface TicketEvent extends EventBase {
   name: string;
 }
 
+/**
+ * Internal to migrateRun(): re-enter the run at node `target` of a newer version. Not a RunEvent: step()
+ * never accepts it; only the migration machine (migrate.ts) has transitions for it.
+ */
+export interface RunMigrateEvent extends EventBase {
+  type: 'run.migrate';
+  target: string;
+}
+
 export type RunEvent = EffectResultEvent | TaskSubmitEvent | ApprovalVoteEvent | TimerFiredEvent | TicketEvent;
 
 // ---- effects: data describing work for the outside world ----
@@ -162,4 +171,28 @@ export type RunStatus = 'running' | 'waiting' | 'stuck' | 'completed';
 export interface TriggerCheck {
   kind: NodeKind;
   conditions?: TopLevelCondition;
+}
+
+/** The history record of a migration: the first step migrateRun() reports. */
+export interface RunMigratedEvent {
+  type: 'run.migrated';
+  at: string;
+  /** Node the run was at in the old version. */
+  from: string;
+  /** Node of the new version it was re-entered at. */
+  to: string;
+  /** Caller's details (the server adds fromVersion / toVersion). */
+  [detail: string]: unknown;
+}
+
+export interface MigrationStep extends Omit<StepRecord, 'event'> {
+  event: StepRecord['event'] | RunMigratedEvent;
+}
+
+export interface MigrateResult {
+  snapshot: RunSnapshot;
+  /** The run.migrated step (old node -> target), then one step per rule node resolved in-process. */
+  steps: MigrationStep[];
+  /** All external effects of all steps, in order (the target's entry effects first). */
+  effects: Effect[];
 }

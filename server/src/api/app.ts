@@ -24,6 +24,7 @@ import { ticketRoutes } from './routes/tickets.ts';
 import { webFormRoutes } from './routes/webform.ts';
 import { slaRoutes } from './routes/sla.ts';
 import { workflowRoutes } from './routes/workflows.ts';
+import { migrationRoutes } from './routes/migrations.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { gdprRoutes } from './routes/gdpr.ts';
@@ -134,6 +135,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(userRoutes, { prefix: '/api/users', db: deps.db });
   await app.register(portalRoutes, { prefix: '/api/portal', db: deps.db, runtime: deps.runtime, logger: deps.logger, mailer, publicUrl, cookieSecure: deps.auth?.cookieSecure ?? publicUrl.startsWith('https:'), ...deps.webForm });
   await app.register(workflowRoutes, { prefix: '/api/workflows', db: deps.db });
+  await app.register(migrationRoutes, { prefix: '/api/workflows', db: deps.db, runtime: deps.runtime });
   await app.register(ticketRoutes, { prefix: '/api/tickets', db: deps.db, runtime: deps.runtime, logger: deps.logger });
   await app.register(customerRoutes, { prefix: '/api/customers', db: deps.db });
   await app.register(gdprRoutes, { prefix: '/api/customers', db: deps.db });

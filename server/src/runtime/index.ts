@@ -1,4 +1,4 @@
-export { Runtime, type RuntimeDeps, type IncomingEvent, type StartRunInput, type SendEventOptions, type SendEventResult } from './runtime.ts';
+export { Runtime, type RuntimeDeps, type IncomingEvent, type StartRunInput, type SendEventOptions, type SendEventResult, type MigrateRunInput } from './runtime.ts';
 export { createBoss, tuningFromEnv, WORK_QUEUE, TIMER_QUEUE, type RuntimeTuning } from './queues.ts';
 export { startWorkers, type Workers, type WorkerOptions } from './workers.ts';
 export type { WorkJobData, TimerJobData, AppliedStep } from './persist.ts';

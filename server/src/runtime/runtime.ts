@@ -8,7 +8,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type pg from 'pg';
 import { fromKysely, type PgBoss } from 'pg-boss';
 import type { Logger } from 'pino';
-import { advance, describeRun, matchesTrigger, type AdvanceResult, type Effect, type RunEvent, type RunSnapshot } from '@flowdesk/engine';
+import { advance, describeRun, matchesTrigger, migrateRun, RunMigrationError, type AdvanceResult, type Effect, type RunEvent, type RunSnapshot } from '@flowdesk/engine';
 import type { WorkflowDefinition } from '@flowdesk/schema';
 import type { Database, Run, RunStatusColumn } from '../db/types.ts';
 import { conflict, invalidInput, notFound } from '../errors.ts';
@@ -40,6 +40,18 @@ export interface RuntimeDeps {
    * up to 32 events each); `false` sends every event's write on its own.
    */
   groupCommit?: GroupCommitOptions | false;
+}
+
+/** One run's move to another version of its workflow (see Runtime.migrateRun). */
+export interface MigrateRunInput {
+  fromVersionId: string;
+  toVersionId: string;
+  /** Version numbers, recorded in the run.migrated history entry. */
+  fromVersion: number;
+  toVersion: number;
+  /** Old node id -> new node id; a node not in the mapping keeps its id. */
+  mapping: Readonly<Record<string, string>>;
+  at?: string;
 }
 
 /** Compare-and-set attempts before an event falls back to waiting for the run's row lock. */
@@ -332,6 +344,51 @@ export class Runtime {
       const { run: updated, plan } = await writeInTransaction(trx, this.boss, write);
       return { applied: true, run: updated, steps, snapshotJson: plan.snapshotJson };
     });
+  }
+
+  /**
+   * Moves one unfinished run from one version of its workflow to another, in one transaction under the run's
+   * row lock: the engine re-enters it at mapping[state] (or the same node id) of the new version
+   * (migrateRun), and the run row (version, snapshot, state, status, sequence + 1), a run.migrated history
+   * row, the target's tasks and effect jobs are written by the same code as any event (writeInTransaction).
+   * Open tasks of the old version are cancelled. The sequence bump makes every cached copy of the run, in
+   * this process or another, miss its compare-and-set; old timers and results are stale by node or visit.
+   */
+  async migrateRun(runId: string, input: MigrateRunInput): Promise<{ run: Run; steps: AppliedStep[] }> {
+    this.#runs.delete(runId);
+    try {
+      return await this.db.transaction().execute(async (trx) => {
+        const run = await trx.selectFrom('runs').selectAll().where('id', '=', runId).forUpdate().executeTakeFirst();
+        if (!run) throw notFound('run', runId);
+        if (run.workflow_version_id !== input.fromVersionId) throw conflict(`run ${runId} is no longer on version ${input.fromVersion}`);
+        if (run.status === 'completed') throw conflict(`run ${runId} is completed (at node "${run.state}")`);
+        const target = Object.hasOwn(input.mapping, run.state) ? input.mapping[run.state]! : run.state;
+        const definition = await this.definitions.get(trx, input.toVersionId);
+        const at = input.at ?? this.now().toISOString();
+        let result: Awaited<ReturnType<typeof migrateRun>>;
+        try {
+          result = await migrateRun(definition, run.snapshot as RunSnapshot, target, at);
+        } catch (error) {
+          if (error instanceof RunMigrationError) throw conflict(`run ${runId} at node "${run.state}": ${error.message}`);
+          throw error;
+        }
+        const details = { fromVersion: input.fromVersion, toVersion: input.toVersion };
+        const steps: AppliedStep[] = result.steps.map((s, index) => ({
+          event: (index === 0 ? { ...s.event, ...details } : s.event) as unknown as AppliedStep['event'],
+          from: s.from,
+          to: s.to,
+          effects: s.effects,
+        }));
+        await trx.updateTable('tasks').set({ status: 'cancelled' }).where('run_id', '=', runId).where('status', '=', 'open').execute();
+        await trx.updateTable('runs').set({ workflow_version_id: input.toVersionId }).where('id', '=', runId).execute();
+        const write = this.#runWrite(run, result.snapshot, definition, steps, null);
+        const { run: updated } = await writeInTransaction(trx, this.boss, write);
+        this.logger.info({ runId, from: run.state, to: target, fromVersion: input.fromVersion, toVersion: input.toVersion }, 'run migrated');
+        return { run: updated, steps };
+      });
+    } finally {
+      this.#runs.delete(runId);
+    }
   }
 
   /** Records ticket events for the ticket's active runs inside `trx` (outbox; see ticket-events.ts). */
