@@ -19,16 +19,35 @@ export function findPgbench(): string | null {
   return candidates.find((c) => existsSync(c)) ?? null;
 }
 
+/** Table and script, prepared once per database (the paired benchmark calls pgbench many times). */
+const prepared = new Map<string, Promise<string>>();
+
+function prepare(connectionString: string): Promise<string> {
+  let script = prepared.get(connectionString);
+  if (!script) {
+    script = (async () => {
+      const client = new pg.Client({ connectionString });
+      await client.connect();
+      try {
+        await client.query('CREATE TABLE IF NOT EXISTS bench_pgbench_insert (id bigserial PRIMARY KEY, payload text NOT NULL)');
+      } finally {
+        await client.end();
+      }
+      const dir = mkdtempSync(path.join(tmpdir(), 'flowdesk-pgbench-'));
+      const file = path.join(dir, 'insert.sql');
+      writeFileSync(file, "INSERT INTO bench_pgbench_insert (payload) VALUES ('flowdesk');\n");
+      return file;
+    })();
+    script.catch(() => prepared.delete(connectionString));
+    prepared.set(connectionString, script);
+  }
+  return script;
+}
+
 export async function pgbenchInsertTps(connectionString: string, clients: number, seconds: number): Promise<number | null> {
   const binary = findPgbench();
   if (!binary) return null;
-  const client = new pg.Client({ connectionString });
-  await client.connect();
-  await client.query('CREATE TABLE IF NOT EXISTS bench_pgbench_insert (id bigserial PRIMARY KEY, payload text NOT NULL)');
-  await client.end();
-  const dir = mkdtempSync(path.join(tmpdir(), 'flowdesk-pgbench-'));
-  const script = path.join(dir, 'insert.sql');
-  writeFileSync(script, "INSERT INTO bench_pgbench_insert (payload) VALUES ('flowdesk');\n");
+  const script = await prepare(connectionString);
   const { stdout } = await run(binary, ['-n', '-f', script, '-c', String(clients), '-j', String(Math.min(clients, 2)), '-T', String(seconds), connectionString], {
     env: { ...process.env, PGCONNECT_TIMEOUT: '10' },
   });

@@ -1,5 +1,6 @@
 // `pnpm bench`: engine step latency, durable transitions/s with 1 and 4 producers, and pgbench single-row
-// INSERT TPS on the same database in the same run, printed as a table with ratios; then the channel
+// INSERT TPS on the same database in the same run, measured as interleaved pairs of short windows
+// (paired.ts) and printed as a table with the median of the paired ratios; then the channel
 // benchmarks of issue 4 (tickets/s via REST with their workflow run, email intake mails/s, search over
 // 100k tickets), each next to baselines measured in the same run.
 // Database: DATABASE_URL if set, else a local Postgres on 127.0.0.1:5432 if one answers, else an embedded one.
@@ -7,16 +8,17 @@
 import pg from 'pg';
 import { startStandalonePostgres } from '@flowdesk/server/testing';
 import { benchEngineStep } from '../../packages/engine/bench/step-bench.ts';
-import { benchDurable, DURABLE_CASES, type DurableResult } from './durable.ts';
-import { pgbenchInsertTps } from './pgbench.ts';
-import { fmtRatio, median, withDatabase, type BenchRow } from './common.ts';
+import { DURABLE_CASES } from './durable.ts';
+import { benchDurablePaired, pairedCells, type PairedRow } from './paired.ts';
+import { envNumber, fmtRatio, withFreshDatabase, type BenchRow } from './common.ts';
 import { loadCorpus } from './corpus.ts';
 import { benchRest } from './rest.ts';
 import { benchEmail } from './email.ts';
 import { benchSearch } from './search.ts';
 
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+/** Pairs of (pgbench, durable) windows per row, and the length of each window in whole seconds. */
+const PAIRS = Math.max(1, Math.round(envNumber('BENCH_PAIRS', 10)));
+const PAIR_SECONDS = Math.max(1, Math.round(envNumber('BENCH_PAIR_SECONDS', 2)));
 const PRODUCERS = [1, 4];
 const PARTS = ['engine', 'durable', 'rest', 'email', 'search'] as const;
 const ONLY = new Set((process.env.BENCH_ONLY ?? PARTS.join(',')).split(',').map((s) => s.trim()).filter(Boolean));
@@ -47,30 +49,6 @@ function table(rows: string[][]): string {
   return [line(rows[0]!), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.slice(1).map(line)].join('\n');
 }
 
-interface Round {
-  pgbench: Record<number, number | null>;
-  durable: DurableResult[];
-}
-
-/** One round on a fresh database: pgbench for each client count, then every durable case. */
-async function round(admin: pg.Client, adminUrl: string, index: number): Promise<Round> {
-  const dbName = `flowdesk_bench_${Date.now()}_${index}`;
-  await admin.query(`CREATE DATABASE ${dbName}`);
-  const url = withDatabase(adminUrl, dbName);
-  try {
-    const pgbench: Record<number, number | null> = {};
-    for (const clients of PRODUCERS) {
-      console.log(`  round ${index + 1}: pgbench single-row INSERT, ${clients} client(s), ${SECONDS} s`);
-      pgbench[clients] = await pgbenchInsertTps(url, clients, SECONDS);
-    }
-    console.log(`  round ${index + 1}: durable transitions (${DURABLE_CASES.map((c) => c.label).join(' / ')}), producers ${PRODUCERS.join(' and ')}, ${SECONDS} s each`);
-    const durable = await benchDurable(url, PRODUCERS, SECONDS);
-    return { pgbench, durable };
-  } finally {
-    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => {});
-  }
-}
-
 async function main() {
   const engine = ONLY.has('engine') ? (console.log('engine step() ...'), await benchEngineStep()) : [];
 
@@ -79,12 +57,21 @@ async function main() {
   await admin.connect();
   const version = (await admin.query('SHOW server_version')).rows[0].server_version;
   try {
-    // The disk's flush latency drifts from minute to minute; rounds that measure the baseline right next to
-    // our numbers, and the median of the per-round ratios, keep the comparison honest.
-    const rounds: Round[] = [];
+    // The machine's speed drifts from minute to minute (shared cores, disk flush latency): short pgbench and
+    // durable windows side by side, in alternating order, and the median of the per-pair ratios keep the
+    // comparison honest (paired.ts).
+    let paired: PairedRow[] | null = [];
+    let durableSeconds = 0;
     if (ONLY.has('durable')) {
-      console.log(`${ROUNDS} rounds, each on a fresh database ...`);
-      for (let i = 0; i < ROUNDS; i++) rounds.push(await round(admin, server.adminUrl, i));
+      const rowsCount = DURABLE_CASES.length * PRODUCERS.length;
+      console.log(
+        `durable transitions vs pgbench INSERT: ${PAIRS} pairs × ${rowsCount} rows (${DURABLE_CASES.map((c) => c.label).join(' / ')}; producers ${PRODUCERS.join(' and ')}), ${PAIR_SECONDS} s windows, on a fresh database ...`,
+      );
+      const t0 = Date.now();
+      paired = await withFreshDatabase(server.adminUrl, 'durable', (url) =>
+        benchDurablePaired(url, { pairs: PAIRS, seconds: PAIR_SECONDS, producers: PRODUCERS, log: (line) => console.log(line) }),
+      );
+      durableSeconds = (Date.now() - t0) / 1000;
     }
 
     // Issue 4: the channels. Each on its own fresh database, once, with its baselines measured right next to it.
@@ -115,27 +102,22 @@ async function main() {
     for (const e of engine) {
       rows.push([`engine ${e.name}`, `median ${e.medianMicros.toFixed(1)} µs, p99 ${e.p99Micros.toFixed(1)} µs`, '-', '-', '-', '-', e.name.startsWith('step') ? '< 50 µs median' : '-']);
     }
-    for (const [i, first] of (rounds[0]?.durable ?? []).entries()) {
-      const results = rounds.map((r) => r.durable[i]!);
-      const baselines = rounds.map((r) => r.pgbench[first.producers]);
-      const ratios = results.flatMap((d, k) => (baselines[k] ? [d.perSecond / baselines[k]!] : []));
-      const known = baselines.filter((b): b is number => b !== null);
-      rows.push([
-        `durable transitions, ${first.label}, ${first.producers} producer(s)`,
-        `median of ${ROUNDS}: ${Math.round(median(results.map((d) => d.perSecond)))}/s (p50 ${median(results.map((d) => d.p50Ms)).toFixed(2)} ms, p99 ${median(results.map((d) => d.p99Ms)).toFixed(2)} ms)`,
-        known.length ? `${Math.round(median(known))} TPS, ${first.producers} client(s) (${known.map(Math.round).join(' / ')})` : 'pgbench not found',
-        ratios.length ? `${median(ratios).toFixed(2)}x (${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)})` : '-',
-        '-',
-        '-',
-        '>= 0.5x',
-      ]);
+    if (paired === null) {
+      rows.push(['durable transitions', 'not measured: pgbench not found (set PGBENCH)', '-', '-', '-', '-', '>= 0.5x']);
+    }
+    for (const row of paired ?? []) {
+      const cells = pairedCells(row, PAIR_SECONDS);
+      rows.push([`durable transitions, ${row.label}, ${row.producers} producer(s)`, cells.result, cells.baseline, cells.ratio, '-', '-', '>= 0.5x']);
     }
     for (const row of channelRows) {
       rows.push([row.name, row.result, row.pgbench?.label ?? '-', fmtRatio(row.pgbench?.ratio), row.raw?.label ?? '-', fmtRatio(row.raw?.ratio), row.target ?? '-']);
     }
-    console.log(`\nFlowdesk benchmarks on ${server.label} (PostgreSQL ${version}), ${new Date().toISOString()}, ${ONLY.has('durable') ? `durable: ${ROUNDS} rounds of ${SECONDS} s` : ''}\n`);
+    console.log(`\nFlowdesk benchmarks on ${server.label} (PostgreSQL ${version}), ${new Date().toISOString()}, ${ONLY.has('durable') ? `durable: ${PAIRS} ABBA pairs of ${PAIR_SECONDS} s windows per row (ratio = median of per-pair ratios, IQR), ${Math.round(durableSeconds)} s` : ''}\n`);
     console.log(table(rows));
     for (const note of notes) console.log(`note: ${note}`);
+    for (const row of paired ?? []) {
+      console.log(`pairs, ${row.label}, ${row.producers} producer(s) (order: pgbench TPS, durable/s = ratio): ${row.samples.map((p) => `${p.order} ${Math.round(p.pgbenchTps)}, ${Math.round(p.durable.perSecond)} = ${p.ratio.toFixed(2)}`).join('; ')}`);
+    }
   } finally {
     await admin.end();
     await server.stop?.();

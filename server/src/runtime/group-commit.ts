@@ -13,6 +13,13 @@
 // first, so its compare-and-set would miss and fail the whole group; it waits for the next one.
 // Only an ERROR proves the rollback: a FATAL (the server shutting down) may come after the commit, so it
 // is handled like a broken connection.
+//
+// Statements marked `merge: 'json-array'` (pg-boss's job inserts, persist.ts) are run once per name for the
+// whole group, with the members' row arrays concatenated, after every member's other statements: a group
+// of 4 events with a timer job each sends 4 compare-and-set writes and ONE job insert. This keeps each
+// event atomic with its jobs: the group is one transaction, a member whose statements carry jobs raises on
+// a compare-and-set miss (runtime.ts: WRITE_STEPS with $17 true), which rolls back the whole group, jobs
+// included, before each member is sent again on its own with its own, unmerged statements.
 import type pg from 'pg';
 import { runBatch, type BatchStatement } from './pg-batch.ts';
 
@@ -81,9 +88,10 @@ export class GroupCommitter {
       await this.#run(member.statements).then(member.resolve, member.reject);
       return;
     }
+    const combined = combine(group);
     let results: BatchResult;
     try {
-      results = await this.#run(group.flatMap((m) => m.statements));
+      results = await this.#run(combined.statements);
     } catch (error) {
       if (!isRolledBack(error)) {
         for (const member of group) member.reject(error);
@@ -93,11 +101,7 @@ export class GroupCommitter {
       await Promise.all(group.map((member) => this.#run(member.statements).then(member.resolve, member.reject)));
       return;
     }
-    let offset = 0;
-    for (const member of group) {
-      member.resolve(results.slice(offset, offset + member.statements.length));
-      offset += member.statements.length;
-    }
+    for (const [m, member] of group.entries()) member.resolve(combined.positions[m]!.map((p) => results[p]!));
   }
 
   async #run(statements: BatchStatement[]): Promise<BatchResult> {
@@ -113,6 +117,40 @@ export class GroupCommitter {
       client.release(broken);
     }
   }
+}
+
+/**
+ * One group's statements: every member's unmergeable statements in member order, then one statement per
+ * mergeable name with the members' JSON arrays concatenated. `positions[m][i]` is the index of the
+ * combined statement that carries member m's statement i (a merged statement's result is shared by all the
+ * members it carries).
+ */
+export function combine(group: readonly { statements: readonly BatchStatement[] }[]): { statements: BatchStatement[]; positions: number[][] } {
+  const statements: BatchStatement[] = [];
+  const merged = new Map<string, { first: BatchStatement; parts: string[]; memberIndexes: [number, number][] }>();
+  const positions: number[][] = group.map((member) => new Array<number>(member.statements.length));
+  for (const [m, member] of group.entries()) {
+    for (const [i, statement] of member.statements.entries()) {
+      const rows = statement.merge === 'json-array' && statement.values.length === 1 ? statement.values[0] : undefined;
+      if (typeof rows !== 'string' || !rows.startsWith('[') || !rows.endsWith(']')) {
+        positions[m]![i] = statements.length;
+        statements.push(statement);
+        continue;
+      }
+      let entry = merged.get(statement.name);
+      if (!entry) merged.set(statement.name, (entry = { first: statement, parts: [], memberIndexes: [] }));
+      else if (entry.first.text !== statement.text) throw new Error(`prepared statement ${statement.name} was used for a different text`);
+      const inner = rows.slice(1, -1).trim();
+      if (inner) entry.parts.push(inner);
+      entry.memberIndexes.push([m, i]);
+    }
+  }
+  for (const entry of merged.values()) {
+    for (const [m, i] of entry.memberIndexes) positions[m]![i] = statements.length;
+    const values = entry.memberIndexes.length === 1 ? entry.first.values : [`[${entry.parts.join(',')}]`];
+    statements.push({ name: entry.first.name, text: entry.first.text, values, merge: 'json-array' });
+  }
+  return { statements, positions };
 }
 
 /** Postgres answered with an ERROR: the implicit transaction of the batch was rolled back, the session lives on. */

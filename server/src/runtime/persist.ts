@@ -187,9 +187,11 @@ export async function writeInTransaction(trx: Transaction<Database>, boss: PgBos
 }
 
 /**
- * The pg-boss job inserts of a plan as statements for a batch. pg-boss builds each statement (its insert
- * SQL, its queue defaults, its NOTIFY); the adapter only hands the statement to our batch, which executes it
- * on the same connection and in the same transaction as the run's write.
+ * The pg-boss job inserts of a plan as statements for a batch: one per queue, with all of the plan's jobs
+ * for that queue. pg-boss builds each statement (its insert SQL, its queue defaults, its NOTIFY); the
+ * adapter only hands the statement to our batch, which executes it on the same connection and in the same
+ * transaction as the run's write. The statements are marked mergeable (pg-batch.ts), so a group commit
+ * inserts the jobs of all its events for one queue with ONE statement.
  */
 export async function jobStatements(boss: PgBoss, plan: WritePlan): Promise<BatchStatement[]> {
   const statements: BatchStatement[] = [];
@@ -200,7 +202,10 @@ export async function jobStatements(boss: PgBoss, plan: WritePlan): Promise<Batc
       db: {
         executeSql: async (text: string, values?: unknown[]) => {
           calls += 1;
-          statements.push({ name: statementName(text), text, values: values ?? [] });
+          const known = bossStatement(queue, text);
+          const params = values ?? [];
+          const mergeable = known.rowwise && params.length === 1 && typeof params[0] === 'string';
+          statements.push(mergeable ? { name: known.name, text: known.text, values: params, merge: 'json-array' } : { name: known.name, text: known.text, values: params });
           return { rows: [] };
         },
       },
@@ -213,14 +218,36 @@ export async function jobStatements(boss: PgBoss, plan: WritePlan): Promise<Batc
   return statements;
 }
 
-const statementNames = new Map<string, string>();
+interface BossStatement {
+  text: string;
+  name: string;
+  /** The statement inserts one job per element of its JSON-array parameter, independently of the others. */
+  rowwise: boolean;
+}
 
-function statementName(text: string): string {
-  let name = statementNames.get(text);
-  if (!name) {
-    name = `flowdesk_boss_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`;
+/**
+ * pg-boss builds its insert text anew on every call (about 3 kB); the last text per queue is kept with its
+ * prepared-statement name, so the common case is one string comparison instead of hashing the text.
+ */
+const bossStatements = new Map<string, BossStatement>();
+const statementNames = new Map<string, BossStatement>();
+
+function bossStatement(queue: string, text: string): BossStatement {
+  const last = bossStatements.get(queue);
+  if (last && last.text === text) return last;
+  let known = statementNames.get(text);
+  if (!known) {
+    known = {
+      // Keep the cached string, not the fresh one, so later comparisons hit the same flat string.
+      text,
+      name: `flowdesk_boss_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`,
+      // pg-boss 12's insertJobs: INSERT … SELECT … FROM json_to_recordset($1::text::json) … ON CONFLICT DO
+      // NOTHING [RETURNING …], optionally wrapped in a CTE that NOTIFYs once if any row is due now.
+      rowwise: /\bjson_to_recordset\(\$1::text::json\)/.test(text) && !/\$2\b/.test(text) && /\bON CONFLICT DO NOTHING\b/.test(text),
+    };
     if (statementNames.size > 1000) statementNames.clear();
-    statementNames.set(text, name);
+    statementNames.set(text, known);
   }
-  return name;
+  bossStatements.set(queue, known);
+  return known;
 }

@@ -15,6 +15,13 @@ export interface BatchStatement {
   name: string;
   text: string;
   values: unknown[];
+  /**
+   * 'json-array': the statement's only parameter is a JSON array of rows and the statement does the same
+   * thing to each row independently (pg-boss's job insert: INSERT … SELECT FROM json_to_recordset($1) …
+   * ON CONFLICT DO NOTHING), so statements with the same name in one transaction may be run as one with
+   * the arrays concatenated (group-commit.ts does).
+   */
+  merge?: 'json-array';
 }
 
 type ResultLike = { rows: Record<string, unknown>[]; rowCount: number | null };
