@@ -1,6 +1,6 @@
 // Cookie sessions and API tokens -> the Principal of a request. Lookups are by SHA-256 digest of the
 // presented secret; last-seen stamps are written at most once a minute so reads stay reads.
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/types.ts';
 import type { User } from '../db/tables/auth.ts';
 import { isPermission, permissionsOf, type Permission } from './permissions.ts';
@@ -40,11 +40,11 @@ export async function revokeUserSessions(db: Kysely<Database>, userId: string): 
   await db.deleteFrom('sessions').where('user_id', '=', userId).execute();
 }
 
-async function teamIdsOf(db: Kysely<Database>, agentId: string | null): Promise<string[]> {
-  if (!agentId) return [];
-  const rows = await db.selectFrom('team_members').select('team_id').where('agent_id', '=', agentId).execute();
-  return rows.map((r) => r.team_id);
-}
+/**
+ * The team ids of the user's agent, as a column of the principal's lookup (so resolving a principal is ONE
+ * query: token or session -> user -> teams). Empty for users without an agent.
+ */
+const teamIdsColumn = sql<string[]>`(SELECT coalesce(array_agg(tm.team_id::text), '{}'::text[]) FROM team_members tm WHERE tm.agent_id = u.agent_id)`.as('team_ids');
 
 function principalOf(user: User, extra: { kind: Principal['kind']; tokenId: string | null; sessionId: string | null; scopes: readonly string[] | null }): Principal {
   const rolePermissions = permissionsOf(user.role);
@@ -69,7 +69,7 @@ export async function principalFromSession(db: Kysely<Database>, token: string, 
     .selectFrom('sessions as s')
     .innerJoin('users as u', 'u.id', 's.user_id')
     .selectAll('u')
-    .select(['s.id as session_id', 's.csrf_token', 's.created_at as session_created_at', 's.last_seen_at', 's.expires_at'])
+    .select(['s.id as session_id', 's.csrf_token', 's.created_at as session_created_at', 's.last_seen_at', 's.expires_at', teamIdsColumn])
     .where('s.token_hash', '=', digest(token))
     .executeTakeFirst();
   if (!row || row.disabled) return null;
@@ -81,7 +81,7 @@ export async function principalFromSession(db: Kysely<Database>, token: string, 
     await db.updateTable('sessions').set({ last_seen_at: now, expires_at: new Date(now.getTime() + SESSION_IDLE_MS) }).where('id', '=', row.session_id).execute();
   }
   const principal = principalOf(row, { kind: 'user', tokenId: null, sessionId: row.session_id, scopes: null });
-  return { principal, teamIds: await teamIdsOf(db, row.agent_id), csrfToken: row.csrf_token };
+  return { principal, teamIds: row.team_ids, csrfToken: row.csrf_token };
 }
 
 export async function principalFromApiToken(db: Kysely<Database>, token: string, now = new Date()): Promise<ResolvedPrincipal | null> {
@@ -89,7 +89,7 @@ export async function principalFromApiToken(db: Kysely<Database>, token: string,
     .selectFrom('api_tokens as t')
     .innerJoin('users as u', 'u.id', 't.user_id')
     .selectAll('u')
-    .select(['t.id as token_id', 't.scopes', 't.expires_at as token_expires_at', 't.revoked_at', 't.last_used_at'])
+    .select(['t.id as token_id', 't.scopes', 't.expires_at as token_expires_at', 't.revoked_at', 't.last_used_at', teamIdsColumn])
     .where('t.token_hash', '=', digest(token))
     .executeTakeFirst();
   if (!row || row.disabled || row.revoked_at) return null;
@@ -99,5 +99,5 @@ export async function principalFromApiToken(db: Kysely<Database>, token: string,
   }
   const scopes = row.scopes.filter(isPermission);
   const principal = principalOf(row, { kind: 'token', tokenId: row.token_id, sessionId: null, scopes });
-  return { principal, teamIds: await teamIdsOf(db, row.agent_id), csrfToken: null };
+  return { principal, teamIds: row.team_ids, csrfToken: null };
 }

@@ -23,9 +23,9 @@ export interface ResolveCustomerInput {
 const MAX_MERGE_HOPS = 20;
 
 /** The customer a (possibly merged) customer id stands for today. */
-export async function survivorOf(db: Executor, customerId: string): Promise<Customer | undefined> {
+export async function survivorOf(db: Executor, customerId: string, maxHops = MAX_MERGE_HOPS): Promise<Customer | undefined> {
   let current = await db.selectFrom('customers').selectAll().where('id', '=', customerId).executeTakeFirst();
-  for (let hop = 0; current?.merged_into && hop < MAX_MERGE_HOPS; hop++) {
+  for (let hop = 0; current?.merged_into && hop < maxHops; hop++) {
     current = await db.selectFrom('customers').selectAll().where('id', '=', current.merged_into).executeTakeFirst();
   }
   return current;
@@ -76,17 +76,30 @@ export async function resolveCustomer(executor: Executor, input: ResolveCustomer
   const identities = normaliseAll(input.identities, '/identities');
   return inTransaction(executor, async (trx) => {
     for (let attempt = 0; attempt < 5; attempt++) {
+      // The owned identities with their owners' rows in one statement (the owner is usually the survivor).
       const owned = await trx
-        .selectFrom('customer_identities')
-        .select(['kind', 'value', 'customer_id'])
-        .where('organisation_id', '=', input.organisationId)
-        .where((eb) => eb.or(identities.map((i) => eb.and([eb('kind', '=', i.kind), eb('value', '=', i.value)]))))
-        .execute();
+        .selectFrom('customer_identities as ci')
+        .leftJoin('customers as c', 'c.id', 'ci.customer_id')
+        .selectAll('c')
+        .select(['ci.kind as identity_kind', 'ci.value as identity_value', 'ci.customer_id as identity_customer_id'])
+        .where('ci.organisation_id', '=', input.organisationId)
+        .where((eb) => eb.or(identities.map((i) => eb.and([eb('ci.kind', '=', i.kind), eb('ci.value', '=', i.value)]))))
+        .execute()
+        .then((rows) =>
+          rows.map(({ identity_kind: kind, identity_value: value, identity_customer_id: customer_id, ...owner }) => ({
+            kind,
+            value,
+            customer_id,
+            owner: owner.id === null ? undefined : (owner as Customer),
+          })),
+        );
       let customer: Customer | undefined;
       let created = false;
       const firstOwned = identities.map((i) => owned.find((o) => o.kind === i.kind && o.value === i.value)).find((o) => o !== undefined);
       if (firstOwned) {
-        customer = await survivorOf(trx, firstOwned.customer_id);
+        // As survivorOf(firstOwned.customer_id), without reading the owner again.
+        customer = firstOwned.owner;
+        if (customer?.merged_into) customer = await survivorOf(trx, customer.merged_into, MAX_MERGE_HOPS - 1);
         if (!customer) continue;
       } else {
         customer = await trx

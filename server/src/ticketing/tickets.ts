@@ -5,13 +5,17 @@
 import { sql, type Transaction } from 'kysely';
 import { TICKET_STATUSES, type TicketStatus } from '@flowdesk/schema';
 import type { TicketEventBatch } from '../runtime/ticket-events.ts';
-import type { Customer, IdentityKind, Message } from '../db/tables/ticketing.ts';
+import type { Customer, CustomerIdentity, IdentityKind, Message } from '../db/tables/ticketing.ts';
 import { DEFAULT_ORGANISATION_ID } from '../db/tables/ticketing.ts';
 import type { Database, Run, Ticket } from '../db/types.ts';
 import { FlowdeskError, invalidInput, notFound, type ErrorDetail } from '../errors.ts';
 import { assertNoNul, prepareAttachments, type AttachmentInput, type PreparedAttachment } from './attachments.ts';
 import { resolveCustomer, survivorOf, type IdentityInput } from './customers.ts';
 import { assertFields, organisationFieldsSchema } from './fields.ts';
+import { cachedFieldsSchema, cachedLatestVersions, cachedSlaPolicies, cachedWebhookEndpoints, fieldsSchemaCurrent, stampColumns, withoutStamps, type CachedVersion, type Stamps } from './org-cache.ts';
+import { conditionsMatch } from '../sla/index.ts';
+import { matchesTrigger } from '@flowdesk/engine';
+import { ticketFacts } from '../runtime/ticket-facts.ts';
 import { slaAfterChange, slaForNewTicket } from './sla-hooks.ts';
 import { queueWebhookEvent } from '../channels/webhooks/index.ts';
 import { recordCorrections } from '../ai/feedback.ts';
@@ -60,7 +64,13 @@ export interface CreateTicketResult {
   attachments: StoredAttachment[];
   customer: Customer | null;
   runs: Run[];
+  /** The workflow (id, key, version, definition) of each started run, by version id, when known without a read. */
+  workflows?: ReadonlyMap<string, CachedVersion>;
+  /** The customer's identities as of the ticket's insert (ordered by created_at, id), when known without a read. */
+  customerIdentities?: CustomerIdentity[];
 }
+
+type IdentityJson = Omit<CustomerIdentity, 'created_at'> & { created_at: string };
 
 export type StoredAttachment = Omit<PreparedAttachment, 'content'> & { id: string; message_id: string; created_at: Date };
 
@@ -92,6 +102,31 @@ async function insertAttachments(trx: Transaction<Database>, organisationId: str
   return rows;
 }
 
+const organisationNotFound = (organisationId: string) =>
+  new FlowdeskError('FD_NOT_FOUND', 404, `organisation ${JSON.stringify(organisationId)} does not exist`, [{ path: '/organisationId', message: '/organisationId: does not exist' }]);
+
+/**
+ * Starts the workflows whose `ticket.created` trigger matches the ticket just inserted — what
+ * runtime.startRunsForTicket does (latest version of every workflow, in workflow id order, matchesTrigger on
+ * the ticket's facts), but from the row in hand and the cached latest versions (checked against `stamps`).
+ * A runtime without startRun (a test double) takes startRunsForTicket.
+ */
+async function startCreatedRuns(ctx: TicketingContext, trx: Transaction<Database>, ticket: Ticket, stamps: Stamps): Promise<{ runs: Run[]; workflows: Map<string, CachedVersion> }> {
+  const workflows = new Map<string, CachedVersion>();
+  const startRun = ctx.runtime.startRun?.bind(ctx.runtime);
+  if (!startRun) return { runs: await ctx.runtime.startRunsForTicket(ticket.id, 'ticket.created', trx), workflows };
+  const versions = await cachedLatestVersions(ctx.db, trx, stamps);
+  const facts = ticketFacts(ticket);
+  const runs: Run[] = [];
+  for (const version of versions) {
+    if (!(await matchesTrigger(version.definition, facts, 'ticket.created'))) continue;
+    const { run } = await startRun({ workflowVersionId: version.id, ticketId: ticket.id }, trx);
+    runs.push(run);
+    workflows.set(version.id, version);
+  }
+  return { runs, workflows };
+}
+
 /**
  * Creates a ticket, its first public message (with attachments) and starts the workflows whose
  * `ticket.created` trigger matches, all in ONE transaction. Bad input (custom fields against the
@@ -107,10 +142,18 @@ export async function createTicket(ctx: TicketingContext, input: CreateTicketInp
   if (input.subject.trim().length === 0) throw bad('/subject', 'must not be empty');
   if (input.customer && input.customerId) throw bad('/customerId', 'give either customer or customerId, not both');
   const prepared = prepareAttachments(input.message?.attachments, '/message/attachments');
-  const schema = await organisationFieldsSchema(ctx.db, organisationId);
-  if (!schema) throw new FlowdeskError('FD_NOT_FOUND', 404, `organisation ${JSON.stringify(organisationId)} does not exist`, [{ path: '/organisationId', message: '/organisationId: does not exist' }]);
+  // The schema as this process last saw it; checked against the stamp the ticket INSERT returns (org-cache.ts).
+  const schema = await cachedFieldsSchema(ctx.db, ctx.db, organisationId);
+  if (!schema) throw organisationNotFound(organisationId);
   const fields = input.fields ?? {};
-  assertFields(schema, fields, '/fields');
+  try {
+    assertFields(schema, fields, '/fields');
+  } catch {
+    // Rejected by the cached schema: only the current one may say so.
+    const current = await cachedFieldsSchema(ctx.db, ctx.db, organisationId, 'reload');
+    if (!current) throw organisationNotFound(organisationId);
+    assertFields(current, fields, '/fields');
+  }
 
   const result = await ctx.db.transaction().execute(async (trx) => {
     let customer: Customer | null = null;
@@ -125,7 +168,7 @@ export async function createTicket(ctx: TicketingContext, input: CreateTicketInp
       if (!found || found.organisation_id !== organisationId) throw new FlowdeskError('FD_NOT_FOUND', 404, `customer ${JSON.stringify(input.customerId)} does not exist`, [{ path: '/customerId', message: '/customerId: does not exist' }]);
       customer = found;
     }
-    const ticket = await trx
+    const inserted = await trx
       .insertInto('tickets')
       .values({
         organisation_id: organisationId,
@@ -138,7 +181,20 @@ export async function createTicket(ctx: TicketingContext, input: CreateTicketInp
         customer_id: customer?.id ?? null,
       })
       .returningAll()
+      .returning(stampColumns(organisationId))
+      // The customer's identities for the caller's answer (the same rows identitiesOf() would read).
+      .returning(sql<IdentityJson[] | null>`(SELECT json_agg(json_build_object('id', ci.id, 'organisation_id', ci.organisation_id, 'customer_id', ci.customer_id, 'kind', ci.kind, 'value', ci.value, 'verified', ci.verified, 'created_at', ci.created_at::text) ORDER BY ci.created_at, ci.id) FROM customer_identities ci WHERE ci.customer_id = tickets.customer_id)`.as('fd_identities'))
       .executeTakeFirstOrThrow();
+    const { fd_identities: identityRows, ...withStamps } = inserted;
+    const { row: ticket, stamps } = withoutStamps<Ticket>(withStamps);
+    // Parsed as the pool parses timestamptz text (db/database.ts), so the Dates are the ones a read would give.
+    const customerIdentities: CustomerIdentity[] = (identityRows ?? []).map((i) => ({ ...i, created_at: new Date(i.created_at) }));
+    if (!fieldsSchemaCurrent(ctx.db, organisationId, stamps)) {
+      // The schema changed since it was cached: validate against the current one (a throw rolls back).
+      const current = await cachedFieldsSchema(ctx.db, trx, organisationId, stamps);
+      if (!current) throw organisationNotFound(organisationId);
+      assertFields(current, fields, '/fields');
+    }
     const message = await trx
       .insertInto('messages')
       .values({
@@ -159,11 +215,16 @@ export async function createTicket(ctx: TicketingContext, input: CreateTicketInp
       .returningAll()
       .executeTakeFirstOrThrow();
     const attachments = await insertAttachments(trx, organisationId, message.id, prepared);
-    await slaForNewTicket(ctx.runtime, trx, ticket.id);
-    const runs = await ctx.runtime.startRunsForTicket(ticket.id, 'ticket.created', trx);
-    await queueWebhookEvent(trx, ctx.runtime.boss, { event: 'ticket.created', ticketId: ticket.id, organisationId });
+    // A new ticket has no SLA row yet, so the SLA engine writes something only if an active policy matches.
+    const policies = await cachedSlaPolicies(ctx.db, trx, organisationId, stamps);
+    if (policies.some((p) => conditionsMatch(p.conditions, ticket))) await slaForNewTicket(ctx.runtime, trx, ticket.id);
+    const { runs, workflows } = await startCreatedRuns(ctx, trx, ticket, stamps);
+    const endpoints = await cachedWebhookEndpoints(ctx.db, trx, organisationId, stamps);
+    if (endpoints.some((e) => e.events.includes('ticket.created'))) {
+      await queueWebhookEvent(trx, ctx.runtime.boss, { event: 'ticket.created', ticketId: ticket.id, organisationId });
+    }
     await input.withinTransaction?.(trx, { ticketId: ticket.id, messageId: message.id });
-    return { ticket, message, attachments, customer, runs };
+    return { ticket, message, attachments, customer, runs, workflows, customerIdentities: customer ? customerIdentities : [] };
   });
   ctx.logger.info({ ticketId: result.ticket.id, number: result.ticket.number, channel, runs: result.runs.length }, 'ticket created');
   return result;

@@ -11,6 +11,11 @@ export type Executor = Kysely<Database> | Transaction<Database>;
 /** What the services need from the durable runtime (structural: tests may pass any implementation). */
 export interface TicketingRuntime {
   startRunsForTicket(ticketId: string, eventName: 'ticket.created' | 'ticket.updated', trx?: Transaction<Database>): Promise<Run[]>;
+  /**
+   * Starts a run of one published version for a ticket (Runtime.startRun). With it, createTicket picks the
+   * matching versions itself from a cache (org-cache.ts); without it, createTicket calls startRunsForTicket.
+   */
+  startRun?(input: { workflowVersionId: string; ticketId?: string | null }, trx?: Transaction<Database>): Promise<{ run: Run }>;
   /** Records ticket events for the ticket's active runs in `trx` (an outbox job); null when no run would get them. */
   queueTicketEvents(trx: Transaction<Database>, ticketId: string, names: readonly string[], exclude?: ReadonlySet<string>): Promise<TicketEventBatch | null>;
   /** Delivers a committed batch now (the outbox worker delivers it again if this never happens). */

@@ -92,12 +92,21 @@ export const ticketRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db' | 'runti
         '/body',
         { ...rewrite, '/message/attachments': '/body/attachments' },
       );
-      const identitiesRows = result.customer ? await customerIdentities(db, [result.customer.id]) : [];
+      // The answer is built from what the transaction returned; only what it did not return is read.
+      const identitiesRows = !result.customer ? [] : (result.customerIdentities ?? (await customerIdentities(db, [result.customer.id])));
+      const workflows = result.workflows;
+      const runs =
+        workflows && result.runs.every((r) => workflows.has(r.workflow_version_id))
+          ? result.runs.map((r) => {
+              const w = workflows.get(r.workflow_version_id)!;
+              return toRun({ ...r, workflow_id: w.workflowId, workflow_key: w.workflowKey, workflow_version: w.version, cursor_ts: '' }, indexNodes(w.definition));
+            })
+          : await runDtos(result.runs.map((r) => r.id));
       return reply.code(201).send({
         ticket: toTicketFull(result.ticket),
         customer: result.customer ? toCustomer(result.customer, identitiesRows) : null,
         message: toMessage(result.message, result.attachments),
-        runs: await runDtos(result.runs.map((r) => r.id)),
+        runs,
       });
     },
   );
