@@ -1,5 +1,6 @@
 // Tickets: create (any channel's REST entry), list with filters and keyset pagination, full-text search,
 // read with thread, reply / internal note, change, download attachments, apply a macro.
+import { sendAttachment } from '../attachment-response.ts';
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
@@ -274,16 +275,7 @@ export const ticketRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db' | 'runti
       await loadTicket(request, request.params.id);
       const file = await findAttachment(db, request.params.id, request.params.attachmentId);
       if (!file) throw notFound('attachment', request.params.attachmentId);
-      const ascii = file.filename.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
-      return reply
-        .header('content-type', file.content_type)
-        .header('content-length', String(file.size_bytes))
-        .header('content-disposition', `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(file.filename)}`)
-        .header('x-content-type-options', 'nosniff')
-        .header('content-security-policy', "default-src 'none'; sandbox")
-        .header('etag', `"${file.sha256}"`)
-        .header('cache-control', 'private, no-cache')
-        .send(file.content);
+      return sendAttachment(reply, file);
     },
   );
 
