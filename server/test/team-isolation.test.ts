@@ -111,6 +111,17 @@ describe('an agent of team A', () => {
   });
 });
 
+describe('internal notes', () => {
+  it('are not searchable with a token that lacks tickets.internal', async () => {
+    await h.app.inject({ method: 'POST', url: `/api/tickets/${ids.ticketA}/messages`, payload: { body: 'internal remark quokkaword', visibility: 'internal' } });
+    const full = await createPrincipal(h.tdb.db, { role: 'manager' });
+    const narrow = await createPrincipal(h.tdb.db, { role: 'manager', scopes: ['tickets.read'] });
+    const hits = async (p: TestPrincipal) => json(await h.app.inject({ method: 'GET', url: '/api/tickets/search?q=quokkaword', headers: as(p) })).hits.length;
+    expect(await hits(full)).toBe(1);
+    expect(await hits(narrow)).toBe(0);
+  });
+});
+
 describe('managers and admins', () => {
   it('see every team’s tickets', async () => {
     for (const p of [manager, h.admin]) {

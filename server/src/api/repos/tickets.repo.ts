@@ -82,8 +82,10 @@ const HEADLINE = 'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=12, Ma
  * and every message's vector; a ticket's rank is its best ts_rank_cd (so a subject hit outranks a body
  * hit, which outranks a match only in a later message). Snippets (ts_headline) are computed for the page only.
  */
-export async function searchTickets(db: Executor, scope: TicketScope, q: string, limit: number, offset: number): Promise<TicketHitRow[]> {
+/** `internalNotes: false` (a principal without tickets.internal) leaves internal notes out of matching and snippets. */
+export async function searchTickets(db: Executor, scope: TicketScope, q: string, limit: number, offset: number, options: { internalNotes?: boolean } = {}): Promise<TicketHitRow[]> {
   const organisationId = scope.organisationId;
+  const notes = options.internalNotes ?? true;
   const result = await sql<TicketHitRow>`
     WITH query AS (SELECT websearch_to_tsquery('english', ${q}) AS tsq),
     hits AS (
@@ -91,7 +93,7 @@ export async function searchTickets(db: Executor, scope: TicketScope, q: string,
         FROM tickets t, query WHERE t.organisation_id = ${organisationId} AND t.search @@ query.tsq
       UNION ALL
       SELECT m.ticket_id, ts_rank_cd(m.search, query.tsq), m.id
-        FROM messages m, query WHERE m.organisation_id = ${organisationId} AND m.search @@ query.tsq
+        FROM messages m, query WHERE m.organisation_id = ${organisationId} AND m.search @@ query.tsq AND (${notes} OR m.visibility = 'public')
     ),
     best AS (
       SELECT DISTINCT ON (id) id, rank, message_id FROM hits ORDER BY id, rank DESC, message_id NULLS FIRST

@@ -163,7 +163,7 @@ export const ticketRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db' | 'runti
     async (request) => {
       const limit = request.query.limit ?? DEFAULT_PAGE_SIZE;
       const offset = decodeOffset(request.query.cursor);
-      const rows = await searchTickets(db, scopeOf(request), request.query.q, limit, offset);
+      const rows = await searchTickets(db, scopeOf(request), request.query.q, limit, offset, { internalNotes: can(principalOf(request), 'tickets.internal') });
       const page = rows.slice(0, limit);
       return {
         hits: page.map((row) => ({ ticket: toTicketFull(row), rank: Number(row.rank), snippet: row.snippet })),
