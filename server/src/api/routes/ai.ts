@@ -9,7 +9,8 @@ import { FlowdeskError } from '../../errors.ts';
 import type { ApiDeps } from '../deps.ts';
 import { DateTime, Nullable, withErrors } from '../schemas.ts';
 import { rejectNul } from './ticketing-common.ts';
-import { auditOrigin, requestOrganisation } from './security-common.ts';
+import { auditOrigin } from './security-common.ts';
+import { organisationOf } from './ticketing-common.ts';
 
 const tags = ['ai'];
 const Metrics = Type.Record(Type.String(), Type.Unknown(), { description: 'Training report: mode, examples, labels, validation accuracy and ECE, source; after a retrain also `retrain` (strategy, corrections, learned, skipped, accuracy on the corrected texts before/after, ms)' });
@@ -63,7 +64,7 @@ export const aiRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db' | 'logger'>>
       },
     },
     async (request) => {
-      const models = await listModels(db, requestOrganisation(request));
+      const models = await listModels(db, organisationOf(request));
       return { models: models.map((m) => ({ ...m, trainedAt: m.trainedAt.toISOString() })) };
     },
   );

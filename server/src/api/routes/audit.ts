@@ -8,7 +8,7 @@ import { invalidInput } from '../../errors.ts';
 import type { ApiDeps } from '../deps.ts';
 import { DEFAULT_PAGE_SIZE, DateTime, Nullable, StringEnum, withErrors } from '../schemas.ts';
 import { rejectNul } from './ticketing-common.ts';
-import { requestOrganisation } from './security-common.ts';
+import { organisationOf } from './ticketing-common.ts';
 
 const tags = ['security'];
 const ACTOR_TYPES = ['user', 'token', 'system', 'anonymous'] as const;
@@ -98,7 +98,7 @@ export const auditRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db'>> = async
     async (request) => {
       const q = request.query;
       const limit = q.limit ?? DEFAULT_PAGE_SIZE;
-      let query = db.selectFrom('audit_log').selectAll().where('organisation_id', '=', requestOrganisation(request));
+      let query = db.selectFrom('audit_log').selectAll().where('organisation_id', '=', organisationOf(request));
       if (q.action !== undefined) {
         if (q.action.endsWith('.*')) query = query.where('action', 'like', `${q.action.slice(0, -1).replace(/[\\%_]/g, '\\$&')}%`);
         else query = query.where('action', '=', q.action);

@@ -12,7 +12,8 @@ import { verifyPassword } from '../../auth/passwords.ts';
 import { permissionsOf } from '../../auth/permissions.ts';
 import { CSRF_COOKIE, principalOf, SESSION_COOKIE } from '../../auth/plugin.ts';
 import { revokeSession, SESSION_IDLE_MS } from '../../auth/sessions.ts';
-import { issueSingleUseToken, login, normaliseEmail, resetPassword, totpFor, totpSecretOf, totpValid, type RequestMeta } from '../../auth/service.ts';
+import { issueSingleUseToken, login, normaliseEmail, resetPassword, totpFor, totpSecretOf, totpValid } from '../../auth/service.ts';
+import { requestMeta } from './security-common.ts';
 import { sealSecret, TOTP_SECRET_CONTEXT, type SecretBox } from '../../secrets/index.ts';
 import type { Database } from '../../db/types.ts';
 import { FlowdeskError, invalidInput } from '../../errors.ts';
@@ -33,11 +34,6 @@ export interface AuthRouteOptions {
   loginRateLimitMax?: number;
   /** Encrypts TOTP seeds at rest (stored as given without it). */
   secrets?: SecretBox;
-}
-
-export function requestMeta(request: FastifyRequest): RequestMeta {
-  const agent = request.headers['user-agent'];
-  return { ip: request.ip ?? null, userAgent: typeof agent === 'string' ? agent.slice(0, 500) : null };
 }
 
 export function setSessionCookies(reply: FastifyReply, session: { token: string; csrfToken: string }, secure: boolean): void {

@@ -9,15 +9,13 @@ import type { WorkflowDefinition } from '@flowdesk/schema';
 import type { Kysely } from 'kysely';
 import { Type } from 'typebox';
 import { recordAudit } from '../../audit/index.ts';
-import { principalOf } from '../../auth/plugin.ts';
-import { actorOf } from '../../auth/principal.ts';
 import type { Database, Run, WorkflowVersion } from '../../db/types.ts';
 import { conflict, FlowdeskError, invalidInput, notFound, type ErrorDetail } from '../../errors.ts';
 import type { ApiDeps, ApiRuntime } from '../deps.ts';
 import * as repo from '../repos/workflows.repo.ts';
 import { pointerSegment } from '../errors.ts';
 import { IdParams, withErrors } from '../schemas.ts';
-import { requestMeta } from './auth.ts';
+import { auditOrigin } from './security-common.ts';
 
 const tags = ['workflows'];
 
@@ -220,10 +218,8 @@ export const migrationRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db'> & { 
           failed.push({ runId, error: error instanceof Error ? error.message : String(error) });
         }
       }
-      const principal = principalOf(request);
       await recordAudit(db, {
-        organisationId: principal.organisationId,
-        actor: actorOf(principal),
+        ...auditOrigin(request),
         action: 'workflow.runs_migrated',
         target: { type: 'workflow', id },
         before: { version: plan.from.version, versionId: plan.from.id },
@@ -237,7 +233,6 @@ export const migrationRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db'> & { 
           migrated,
           failed: failed.length,
         },
-        ...requestMeta(request),
       });
       request.log.info({ workflowId: id, fromVersion: plan.from.version, toVersion: plan.to.version, migrated, failed: failed.length }, 'runs migrated');
       return { migrated, failed };

@@ -23,7 +23,8 @@ import type { ApiDeps } from '../deps.ts';
 import { decodeKeyset, encodeKeyset } from '../repos/keyset.ts';
 import { listThread, listTickets, findTicket } from '../repos/tickets.repo.ts';
 import { DateTime, DEFAULT_PAGE_SIZE, IdParams, Nullable, Uuid, withErrors } from '../schemas.ts';
-import { requestMeta, setSessionCookies } from './auth.ts';
+import { setSessionCookies } from './auth.ts';
+import { requestMeta } from './security-common.ts';
 import { sendAttachment } from '../attachment-response.ts';
 import { rejectNul, ticketingContext, withRequestPaths } from './ticketing-common.ts';
 

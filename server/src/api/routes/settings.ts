@@ -9,7 +9,8 @@ import { organisationSecretContext } from '../../secrets/index.ts';
 import type { ApiDeps } from '../deps.ts';
 import { DateTime, Nullable, withErrors } from '../schemas.ts';
 import { rejectNul } from './ticketing-common.ts';
-import { auditOrigin, requestOrganisation } from './security-common.ts';
+import { auditOrigin } from './security-common.ts';
+import { organisationOf } from './ticketing-common.ts';
 
 const tags = ['security'];
 
@@ -35,7 +36,7 @@ export const settingsRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db' | 'sec
       schema: { tags, summary: 'List organisation secrets (names only)', description: 'Values are never returned.', response: withErrors({ 200: Type.Object({ secrets: Type.Array(SecretSchema) }, { additionalProperties: false }) }) },
     },
     async (request) => {
-      const rows = await db.selectFrom('organisation_secrets').select(['name', 'updated_at']).where('organisation_id', '=', requestOrganisation(request)).orderBy('name').execute();
+      const rows = await db.selectFrom('organisation_secrets').select(['name', 'updated_at']).where('organisation_id', '=', organisationOf(request)).orderBy('name').execute();
       return { secrets: rows.map((r) => ({ name: r.name, updatedAt: new Date(r.updated_at).toISOString() })) };
     },
   );
@@ -91,7 +92,7 @@ export const settingsRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db' | 'sec
     '/retention',
     { config: { access: 'settings.manage' }, schema: { tags, summary: 'Get the retention policy', response: withErrors({ 200: RetentionSchema }) } },
     async (request) => {
-      const org = await db.selectFrom('organisations').select('retention_closed_days').where('id', '=', requestOrganisation(request)).executeTakeFirstOrThrow();
+      const org = await db.selectFrom('organisations').select('retention_closed_days').where('id', '=', organisationOf(request)).executeTakeFirstOrThrow();
       return { closedTicketDays: org.retention_closed_days };
     },
   );

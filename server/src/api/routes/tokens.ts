@@ -6,7 +6,6 @@ import type { Kysely } from 'kysely';
 import { Type } from 'typebox';
 import { recordAudit } from '../../audit/index.ts';
 import { permissionsOf } from '../../auth/permissions.ts';
-import { actorOf } from '../../auth/principal.ts';
 import { principalOf } from '../../auth/plugin.ts';
 import { newApiToken } from '../../auth/tokens.ts';
 import type { Database } from '../../db/types.ts';
@@ -14,7 +13,7 @@ import { invalidInput, notFound } from '../../errors.ts';
 import { ApiTokenSchema, CreateTokenBody } from '../auth-schemas.ts';
 import { toApiToken } from '../auth-serialize.ts';
 import { IdParams, withErrors } from '../schemas.ts';
-import { requestMeta } from './auth.ts';
+import { auditOrigin } from './security-common.ts';
 
 const tags = ['auth'];
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -45,7 +44,7 @@ export const tokenRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<Database> }> = 
       const expiresAt = new Date(Date.now() + (request.body.expiresInDays ?? DEFAULT_TOKEN_DAYS) * DAY_MS);
       const row = await db.transaction().execute(async (trx) => {
         const created = await trx.insertInto('api_tokens').values({ user_id: principal.userId, name: request.body.name, prefix, token_hash: hash, scopes: request.body.scopes, expires_at: expiresAt }).returningAll().executeTakeFirstOrThrow();
-        await recordAudit(trx, { organisationId: principal.organisationId, actor: actorOf(principal), action: 'token.created', target: { type: 'api_token', id: created.id }, after: { name: created.name, scopes: created.scopes, expiresAt: expiresAt.toISOString() }, ...requestMeta(request) });
+        await recordAudit(trx, { ...auditOrigin(request), action: 'token.created', target: { type: 'api_token', id: created.id }, after: { name: created.name, scopes: created.scopes, expiresAt: expiresAt.toISOString() } });
         return created;
       });
       return reply.code(201).send({ token, apiToken: toApiToken(row) });
@@ -69,7 +68,7 @@ export const tokenRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<Database> }> = 
       await db.transaction().execute(async (trx) => {
         const row = await trx.updateTable('api_tokens').set({ revoked_at: new Date() }).where('id', '=', request.params.id).where('user_id', '=', principal.userId).where('revoked_at', 'is', null).returning('id').executeTakeFirst();
         if (!row) throw notFound('API token', request.params.id);
-        await recordAudit(trx, { organisationId: principal.organisationId, actor: actorOf(principal), action: 'token.revoked', target: { type: 'api_token', id: row.id }, ...requestMeta(request) });
+        await recordAudit(trx, { ...auditOrigin(request), action: 'token.revoked', target: { type: 'api_token', id: row.id } });
       });
       return reply.code(204).send(null);
     },

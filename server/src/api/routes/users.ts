@@ -4,7 +4,6 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Kysely } from 'kysely';
 import { Type } from 'typebox';
 import { recordAudit } from '../../audit/index.ts';
-import { actorOf } from '../../auth/principal.ts';
 import { principalOf } from '../../auth/plugin.ts';
 import { createUser } from '../../auth/service.ts';
 import { revokeUserSessions } from '../../auth/sessions.ts';
@@ -13,7 +12,7 @@ import { invalidInput, notFound } from '../../errors.ts';
 import { CreateUserBody, UpdateUserBody, UserSchema } from '../auth-schemas.ts';
 import { toUser } from '../auth-serialize.ts';
 import { IdParams, withErrors } from '../schemas.ts';
-import { requestMeta } from './auth.ts';
+import { auditOrigin } from './security-common.ts';
 
 const tags = ['users'];
 
@@ -34,7 +33,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<Database> }> = a
       await checkLink(principal.organisationId, 'customers', b.customerId, '/body/customerId');
       const user = await db.transaction().execute(async (trx) => {
         const created = await createUser(trx, { organisationId: principal.organisationId, email: b.email, name: b.name ?? null, role: b.role, ...(b.password !== undefined ? { password: b.password } : {}), agentId: b.agentId ?? null, customerId: b.customerId ?? null });
-        await recordAudit(trx, { organisationId: principal.organisationId, actor: actorOf(principal), action: 'user.created', target: { type: 'user', id: created.id }, after: { email: created.email, role: created.role }, ...requestMeta(request) });
+        await recordAudit(trx, { ...auditOrigin(request), action: 'user.created', target: { type: 'user', id: created.id }, after: { email: created.email, role: created.role } });
         return created;
       });
       return reply.code(201).send({ user: toUser(user) });
@@ -94,7 +93,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<Database> }> = a
           .executeTakeFirstOrThrow();
         const pick = (u: typeof before) => ({ name: u.name, role: u.role, agentId: u.agent_id, disabled: u.disabled });
         const action = b.role !== undefined && b.role !== before.role ? 'user.role_changed' : 'user.updated';
-        await recordAudit(trx, { organisationId: principal.organisationId, actor: actorOf(principal), action, target: { type: 'user', id: before.id }, before: pick(before), after: pick(after), ...requestMeta(request) });
+        await recordAudit(trx, { ...auditOrigin(request), action, target: { type: 'user', id: before.id }, before: pick(before), after: pick(after) });
         if (after.role !== before.role || (after.disabled && !before.disabled)) await revokeUserSessions(trx, after.id);
         return after;
       });

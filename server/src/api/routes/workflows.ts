@@ -1,8 +1,6 @@
 // Workflows: validate, create and edit drafts, publish immutable versions, read versions.
 import { recordAudit } from '../../audit/index.ts';
-import { principalOf } from '../../auth/plugin.ts';
-import { actorOf } from '../../auth/principal.ts';
-import { requestMeta } from './auth.ts';
+import { auditOrigin } from './security-common.ts';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { conflict, FlowdeskError, notFound, invalidInput } from '../../errors.ts';
@@ -154,14 +152,11 @@ export const workflowRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db'>> = as
             if (!workflow) throw notFound('workflow', id);
             const definition = requirePublishableDraft(workflow.draft);
             const published = await repo.insertNextVersion(trx, { workflowId: id, definition, note });
-            const principal = principalOf(request);
             await recordAudit(trx, {
-              organisationId: principal.organisationId,
-              actor: actorOf(principal),
+              ...auditOrigin(request),
               action: 'workflow.published',
               target: { type: 'workflow', id },
               after: { key: workflow.key, version: published.version, versionId: published.id, note },
-              ...requestMeta(request),
             });
             return published;
           });
@@ -194,7 +189,6 @@ export const workflowRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db'>> = as
     },
     async (request, reply) => {
       const { id } = request.params;
-      const principal = principalOf(request);
       const version = await db.transaction().execute(async (trx) => {
         const workflow = await repo.lockWorkflow(trx, id);
         if (!workflow) throw notFound('workflow', id);
@@ -208,13 +202,11 @@ export const workflowRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db'>> = as
         await trx.updateTable('workflows').set({ draft: JSON.stringify(source.definition), updated_at: new Date() }).where('id', '=', id).execute();
         const published = await repo.insertNextVersion(trx, { workflowId: id, definition: source.definition, note });
         await recordAudit(trx, {
-          organisationId: principal.organisationId,
-          actor: actorOf(principal),
+          ...auditOrigin(request),
           action: 'workflow.rolled_back',
           target: { type: 'workflow', id },
           before: { version: source.version },
           after: { key: workflow.key, version: published.version, versionId: published.id, note },
-          ...requestMeta(request),
         });
         return published;
       });
