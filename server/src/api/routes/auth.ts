@@ -1,6 +1,5 @@
 // Sign-in, sign-out, the current session, password reset and the TOTP second factor.
 import '@fastify/cookie';
-import rateLimit from '@fastify/rate-limit';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
@@ -20,6 +19,7 @@ import { FlowdeskError, invalidInput } from '../../errors.ts';
 import { LoginBody, ResetConfirmBody, ResetRequestBody, SessionInfoSchema, TotpCodeBody, TotpDisableBody, TotpSetupSchema } from '../auth-schemas.ts';
 import { toUser } from '../auth-serialize.ts';
 import { withErrors } from '../schemas.ts';
+import { registerRateLimits } from '../rate-limit.ts';
 
 const tags = ['auth'];
 
@@ -45,10 +45,7 @@ export function setSessionCookies(reply: FastifyReply, session: { token: string;
 
 export const authRoutes: FastifyPluginAsyncTypebox<AuthRouteOptions> = async (app, options) => {
   const { db, mailer } = options;
-  await app.register(rateLimit, {
-    global: false,
-    errorResponseBuilder: (_request, context) => new FlowdeskError('FD_RATE_LIMITED', 429, `too many requests: at most ${context.max} per ${context.after}; retry later`),
-  });
+  await registerRateLimits(app);
   const limited = { rateLimit: { max: options.loginRateLimitMax ?? 30, timeWindow: 60_000 } };
 
   async function sessionInfo(request: FastifyRequest) {

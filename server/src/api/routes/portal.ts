@@ -1,7 +1,6 @@
 // The customer portal: sign-in by emailed magic link, then the customer's own tickets, their public
 // replies, new tickets and replies. Customers never see internal notes, assignees or other customers'
 // tickets; the ticket scope (auth/scope.ts) is the customer's, so every read below is filtered by it.
-import rateLimit from '@fastify/rate-limit';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
@@ -15,7 +14,7 @@ import { consumeSingleUseToken, issueSingleUseToken, normaliseEmail } from '../.
 import { DEFAULT_ORGANISATION_ID } from '../../db/tables/ticketing.ts';
 import type { Ticket } from '../../db/types.ts';
 import type { Message } from '../../db/tables/ticketing.ts';
-import { FlowdeskError, notFound } from '../../errors.ts';
+import { notFound } from '../../errors.ts';
 import { addMessage, createTicket, survivorOf } from '../../ticketing/index.ts';
 import { Email, SessionInfoSchema } from '../auth-schemas.ts';
 import { toUser } from '../auth-serialize.ts';
@@ -27,6 +26,7 @@ import { setSessionCookies } from './auth.ts';
 import { requestMeta } from './security-common.ts';
 import { sendAttachment } from '../attachment-response.ts';
 import { rejectNul, ticketingContext, withRequestPaths } from './ticketing-common.ts';
+import { registerRateLimits } from '../rate-limit.ts';
 
 const tags = ['portal'];
 
@@ -62,10 +62,7 @@ export const portalRoutes: FastifyPluginAsyncTypebox<PortalRouteOptions> = async
   const { db, mailer } = options;
   const ctx = ticketingContext(options);
   app.addHook('preValidation', rejectNul);
-  await app.register(rateLimit, {
-    global: false,
-    errorResponseBuilder: (_request, context) => new FlowdeskError('FD_RATE_LIMITED', 429, `too many requests: at most ${context.max} per ${context.after}; retry later`),
-  });
+  await registerRateLimits(app);
   const limited = { rateLimit: { max: options.rateLimitMax ?? 10, timeWindow: options.rateLimitWindowMs ?? 60_000 } };
 
   async function ownTicket(request: FastifyRequest, id: string): Promise<Ticket> {

@@ -2,15 +2,14 @@
 // the form as a JSON Schema (the fixed fields plus the organisation's custom fields) so an embeddable form
 // can render and pre-validate it; POST /tickets opens a ticket (channel web_form) for the customer the
 // email resolves to. Customer portal login and "my tickets" arrive with the security issue.
-import rateLimit from '@fastify/rate-limit';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { FlowdeskError } from '../../errors.ts';
 import { createTicket, organisationFieldsSchema } from '../../ticketing/index.ts';
 import type { ApiDeps } from '../deps.ts';
 import { Uuid, withErrors } from '../schemas.ts';
 import { PublicTicketBody } from '../ticketing-schemas.ts';
 import { organisationOf, rejectNul, ticketingContext, withRequestPaths } from './ticketing-common.ts';
+import { registerRateLimits } from '../rate-limit.ts';
 
 const tags = ['public'];
 
@@ -23,13 +22,7 @@ export interface WebFormOptions {
 export const webFormRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db' | 'runtime' | 'logger'> & WebFormOptions> = async (app, options) => {
   app.addHook('preValidation', rejectNul);
   const ctx = ticketingContext(options);
-  // Registered inside this plugin: only the public routes are limited. In-memory store per process; several
-  // API processes each count on their own (documented; a shared store can be plugged in later).
-  await app.register(rateLimit, {
-    global: false,
-    errorResponseBuilder: (_request, context) =>
-      new FlowdeskError('FD_RATE_LIMITED', 429, `too many requests: at most ${context.max} per ${context.after}; retry later`),
-  });
+  await registerRateLimits(app);
 
   app.get(
     '/form',

@@ -3,10 +3,9 @@
 // once, on create. See docs/channels.md "Webhooks".
 import { outboundUrlProblem } from '../../net/outbound-guard.ts';
 import type { FastifyRequest } from 'fastify';
-import rateLimit from '@fastify/rate-limit';
 import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { FlowdeskError, conflict, invalidInput, notFound } from '../../errors.ts';
+import { conflict, invalidInput, notFound } from '../../errors.ts';
 import {
   PRESET_NAMES,
   WEBHOOK_EVENTS,
@@ -23,6 +22,7 @@ import type { ApiDeps } from '../deps.ts';
 import { sealSecret, type SecretBox } from '../../secrets/index.ts';
 import { DateTime, IdParams, Nullable, StringEnum, Uuid, withErrors } from '../schemas.ts';
 import { organisationOf, rejectNul, ticketingContext } from './ticketing-common.ts';
+import { registerRateLimits } from '../rate-limit.ts';
 
 /** The endpoint URL must be one we may call: http(s), no credentials, not a private address (SSRF). */
 function checkOutboundUrl(url: string | undefined): void {
@@ -114,10 +114,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db' | 'runt
     const hooks = plain.withTypeProvider<TypeBoxTypeProvider>();
     hooks.removeContentTypeParser('application/json');
     hooks.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
-    await hooks.register(rateLimit, {
-      global: false,
-      errorResponseBuilder: (_request, context) => new FlowdeskError('FD_RATE_LIMITED', 429, `too many requests: at most ${context.max} per ${context.after}; retry later`),
-    });
+    await registerRateLimits(hooks);
     hooks.post(
       '/hooks/:sourceId',
       {
