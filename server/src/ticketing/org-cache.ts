@@ -167,28 +167,37 @@ export async function cachedLatestVersions(db: Kysely<Database>, executor: Execu
   return value;
 }
 
-/** The organisation's ACTIVE SLA policies (id and conditions): enough to know whether any can apply. */
-export async function cachedSlaPolicies(db: Kysely<Database>, executor: Executor, organisationId: string, current: Stamps): Promise<CachedSlaPolicy[]> {
-  const org = orgOf(db, organisationId);
-  if (org.sla && org.sla.stamp === current.fd_stamp_sla) return org.sla.value;
-  const result = await sql<{ stamp: string; policies: CachedSlaPolicy[] }>`
-    SELECT ${rowsStamp('sla_policies', organisationId)} AS stamp,
-           coalesce((SELECT json_agg(json_build_object('id', p.id, 'conditions', p.conditions))
-                     FROM sla_policies p WHERE p.organisation_id = ${organisationId} AND p.active), '[]'::json) AS policies`.execute(executor);
+/**
+ * The organisation's ACTIVE rows of an organisation-owned table, two columns each, behind the table's rows
+ * stamp: reloaded (with the stamp, in one statement) only when the stamp the caller read differs.
+ */
+async function cachedActiveRows<T>(
+  executor: Executor,
+  org: OrgEntry,
+  part: 'sla' | 'webhooks',
+  table: 'sla_policies' | 'webhook_endpoints',
+  columns: readonly [string, string],
+  organisationId: string,
+  current: string,
+): Promise<T[]> {
+  const cached = org[part] as Part<T[]> | undefined;
+  if (cached && cached.stamp === current) return cached.value;
+  const [a, b] = columns;
+  const result = await sql<{ stamp: string; rows: T[] }>`
+    SELECT ${rowsStamp(table, organisationId)} AS stamp,
+           coalesce((SELECT json_agg(json_build_object(${a}::text, r.${sql.ref(a)}, ${b}::text, r.${sql.ref(b)}))
+                     FROM ${sql.table(table)} r WHERE r.organisation_id = ${organisationId} AND r.active), '[]'::json) AS rows`.execute(executor);
   const row = result.rows[0]!;
-  org.sla = { stamp: row.stamp, value: row.policies };
-  return row.policies;
+  (org as Record<typeof part, Part<T[]>>)[part] = { stamp: row.stamp, value: row.rows };
+  return row.rows;
+}
+
+/** The organisation's ACTIVE SLA policies (id and conditions): enough to know whether any can apply. */
+export function cachedSlaPolicies(db: Kysely<Database>, executor: Executor, organisationId: string, current: Stamps): Promise<CachedSlaPolicy[]> {
+  return cachedActiveRows<CachedSlaPolicy>(executor, orgOf(db, organisationId), 'sla', 'sla_policies', ['id', 'conditions'], organisationId, current.fd_stamp_sla);
 }
 
 /** The organisation's ACTIVE webhook endpoints (id and events). */
-export async function cachedWebhookEndpoints(db: Kysely<Database>, executor: Executor, organisationId: string, current: Stamps): Promise<CachedEndpoint[]> {
-  const org = orgOf(db, organisationId);
-  if (org.webhooks && org.webhooks.stamp === current.fd_stamp_webhooks) return org.webhooks.value;
-  const result = await sql<{ stamp: string; endpoints: CachedEndpoint[] }>`
-    SELECT ${rowsStamp('webhook_endpoints', organisationId)} AS stamp,
-           coalesce((SELECT json_agg(json_build_object('id', e.id, 'events', e.events))
-                     FROM webhook_endpoints e WHERE e.organisation_id = ${organisationId} AND e.active), '[]'::json) AS endpoints`.execute(executor);
-  const row = result.rows[0]!;
-  org.webhooks = { stamp: row.stamp, value: row.endpoints };
-  return row.endpoints;
+export function cachedWebhookEndpoints(db: Kysely<Database>, executor: Executor, organisationId: string, current: Stamps): Promise<CachedEndpoint[]> {
+  return cachedActiveRows<CachedEndpoint>(executor, orgOf(db, organisationId), 'webhooks', 'webhook_endpoints', ['id', 'events'], organisationId, current.fd_stamp_webhooks);
 }
