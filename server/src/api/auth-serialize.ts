@@ -1,5 +1,6 @@
 // Account rows -> API shapes. Never includes hashes, secrets or TOTP seeds.
 import type { ApiToken, User } from '../db/tables/auth.ts';
+import { permissionsOf, type Permission } from '../auth/permissions.ts';
 
 export function toUser(user: User, now = new Date()) {
   return {
@@ -29,4 +30,9 @@ export function toApiToken(token: ApiToken) {
     revokedAt: token.revoked_at?.toISOString() ?? null,
     createdAt: token.created_at.toISOString(),
   };
+}
+
+/** The body of sign-in, portal sign-in and GET /api/auth/me; permissions default to the role's. */
+export function toSessionInfo(user: User, csrfToken: string | null, permissions: readonly Permission[] = permissionsOf(user.role)) {
+  return { user: toUser(user), csrfToken, permissions: [...permissions] };
 }

@@ -8,7 +8,6 @@ import { Type } from 'typebox';
 import { recordAudit } from '../../audit/index.ts';
 import type { AccountMailer } from '../../auth/mailer.ts';
 import { verifyPassword } from '../../auth/passwords.ts';
-import { permissionsOf } from '../../auth/permissions.ts';
 import { CSRF_COOKIE, principalOf, SESSION_COOKIE } from '../../auth/plugin.ts';
 import { revokeSession, SESSION_IDLE_MS } from '../../auth/sessions.ts';
 import { issueSingleUseToken, login, normaliseEmail, resetPassword, totpFor, totpSecretOf, totpValid } from '../../auth/service.ts';
@@ -17,7 +16,7 @@ import { sealSecret, TOTP_SECRET_CONTEXT, type SecretBox } from '../../secrets/i
 import type { Database } from '../../db/types.ts';
 import { FlowdeskError, invalidInput } from '../../errors.ts';
 import { LoginBody, ResetConfirmBody, ResetRequestBody, SessionInfoSchema, TotpCodeBody, TotpDisableBody, TotpSetupSchema } from '../auth-schemas.ts';
-import { toUser } from '../auth-serialize.ts';
+import { toSessionInfo } from '../auth-serialize.ts';
 import { withErrors } from '../schemas.ts';
 import { registerRateLimits } from '../rate-limit.ts';
 
@@ -52,7 +51,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRouteOptions> = async (ap
     const principal = principalOf(request);
     const user = await db.selectFrom('users').selectAll().where('id', '=', principal.userId).executeTakeFirstOrThrow();
     const session = principal.sessionId ? await db.selectFrom('sessions').select('csrf_token').where('id', '=', principal.sessionId).executeTakeFirst() : undefined;
-    return { user: toUser(user), csrfToken: session?.csrf_token ?? null, permissions: [...principal.permissions] };
+    return toSessionInfo(user, session?.csrf_token ?? null, [...principal.permissions]);
   }
 
   app.post(
@@ -71,7 +70,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRouteOptions> = async (ap
       const b = request.body;
       const result = await login(db, { email: b.email, password: b.password, ...(b.totp ? { totp: b.totp } : {}), ...(b.organisation ? { organisationId: b.organisation } : {}) }, requestMeta(request), new Date(), options.secrets);
       setSessionCookies(reply, result, options.cookieSecure);
-      return { user: toUser(result.user), csrfToken: result.csrfToken, permissions: permissionsOf(result.user.role) };
+      return toSessionInfo(result.user, result.csrfToken);
     },
   );
 

@@ -6,7 +6,6 @@ import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { recordAudit } from '../../audit/index.ts';
 import type { AccountMailer } from '../../auth/mailer.ts';
-import { permissionsOf } from '../../auth/permissions.ts';
 import { principalOf, scopeOf } from '../../auth/plugin.ts';
 import { ticketVisible } from '../../auth/scope.ts';
 import { createSession } from '../../auth/sessions.ts';
@@ -17,7 +16,7 @@ import type { Message } from '../../db/tables/ticketing.ts';
 import { notFound } from '../../errors.ts';
 import { addMessage, createTicket, survivorOf } from '../../ticketing/index.ts';
 import { Email, SessionInfoSchema } from '../auth-schemas.ts';
-import { toUser } from '../auth-serialize.ts';
+import { toSessionInfo } from '../auth-serialize.ts';
 import type { ApiDeps } from '../deps.ts';
 import { decodeKeyset, encodeKeyset } from '../repos/keyset.ts';
 import { listThread, listTickets, findTicket } from '../repos/tickets.repo.ts';
@@ -122,7 +121,7 @@ export const portalRoutes: FastifyPluginAsyncTypebox<PortalRouteOptions> = async
       await db.updateTable('users').set({ last_login_at: new Date() }).where('id', '=', user.id).execute();
       await recordAudit(db, { organisationId: user.organisation_id, actor: { type: 'user', id: user.id }, action: 'auth.login', target: { type: 'user', id: user.id }, after: { method: 'magic_link' }, ...requestMeta(request) });
       setSessionCookies(reply, session, options.cookieSecure);
-      return { user: toUser(user), csrfToken: session.csrfToken, permissions: permissionsOf(user.role) };
+      return toSessionInfo(user, session.csrfToken);
     },
   );
 
