@@ -241,7 +241,9 @@ test('the login page: a wrong password is refused with a message, the right one 
 test('the shell: placeholders are honest, unknown workflows say so, sign out ends the session', async ({ page }) => {
   await signIn(page, ADMIN, '/tickets');
   await expect(page.getByRole('heading', { name: 'Tickets' })).toBeVisible();
-  await expect(page.getByText(/Coming with/)).toBeVisible();
+  await expect(page.getByRole('search')).toBeVisible(); // the inbox (e2e/tickets.spec.ts drives it)
+  await page.goto('/no-such-page');
+  await expect(page.getByRole('heading', { name: 'Page not found' })).toBeVisible();
   await page.goto('/workflows/00000000-0000-4000-8000-000000000000');
   await expect(page.getByText('This workflow does not exist.')).toBeVisible();
   await expect(page.getByRole('alert')).toContainText('Could not open the workflow');

@@ -1,5 +1,5 @@
 // Issue 7, server side: agents' corrections of AI labels become ai_feedback (REST PATCH and macros, not
-// workflow changes, not unrelated fields), POST /api/ai/retrain learns them into a new model and GET
+// workflow changes, not unrelated fields), POST /api/ai/retrain (a background training) learns them into a new model and GET
 // /api/ai/models lists it, the nightly retrain job is scheduled and works, recommend returns similar
 // resolved tickets of the organisation (never the ticket itself), and the demo workflow maps a critical
 // urgency into priority urgent. Real Postgres, real pg-boss workers with createAiExecutor; the category
@@ -61,6 +61,14 @@ async function settled(runId: string) {
 
 async function ticketRow(id: string) {
   return db().selectFrom('tickets').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+}
+
+/** Polls GET /api/ai/trainings/:id until the training finished. */
+async function trainingDone(id: string) {
+  return waitFor(`training ${id} finishes`, async () => {
+    const t = json(await app.inject({ method: 'GET', url: `/api/ai/trainings/${id}` })).training;
+    return t.status === 'succeeded' || t.status === 'failed' ? t : null;
+  }, 30_000);
 }
 
 const feedbackOf = (ticketId: string) => db().selectFrom('ai_feedback').select(['field', 'predicted', 'corrected']).where('ticket_id', '=', ticketId).orderBy('created_at').execute();
@@ -149,9 +157,10 @@ describe('feedback', () => {
     expect(category.feedbackSince).toBeGreaterThanOrEqual(2);
 
     const res = await app.inject({ method: 'POST', url: '/api/ai/retrain', payload: { field: 'category' } });
-    expect(res.statusCode).toBe(200);
-    const body = json(res);
-    expect(body).toMatchObject({ field: 'category', retrained: true, baseModelId: category.id, newFeedback: category.feedbackSince });
+    expect(res.statusCode).toBe(202);
+    expect(json(res).training).toMatchObject({ field: 'category', status: 'queued', baseModelId: category.id });
+    const body = await trainingDone(json(res).training.id);
+    expect(body).toMatchObject({ field: 'category', status: 'succeeded', progress: 1, retrained: true, baseModelId: category.id, newFeedback: category.feedbackSince });
     expect(body.metrics.retrain).toMatchObject({ strategy: 'incremental', from: category.id });
     expect(body.metrics.retrain.corrections).toBeGreaterThanOrEqual(2);
 
@@ -167,8 +176,8 @@ describe('feedback', () => {
     expect(after.find((m) => m.field === 'category')).toMatchObject({ id: body.modelId, feedbackSince: 0, previousVersions: 1 });
     expect(after.find((m) => m.field === 'priority')).toMatchObject({ feedbackSince: 1 });
 
-    const again = json(await app.inject({ method: 'POST', url: '/api/ai/retrain', payload: { field: 'category' } }));
-    expect(again).toMatchObject({ retrained: false, modelId: null, newFeedback: 0 });
+    const again = await trainingDone(json(await app.inject({ method: 'POST', url: '/api/ai/retrain', payload: { field: 'category' } })).training.id);
+    expect(again).toMatchObject({ status: 'succeeded', retrained: false, modelId: null, newFeedback: 0 });
     expect(again.reason).toMatch(/no new feedback/);
     const missing = await app.inject({ method: 'POST', url: '/api/ai/retrain', payload: { field: 'queue' } });
     expect(missing.statusCode).toBe(404);

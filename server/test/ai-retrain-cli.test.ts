@@ -36,6 +36,10 @@ describe('flowdesk ai retrain', () => {
     const run = capture();
     expect(await aiRetrainCommand(['retrain', '--field', 'category'], run.io, tdb.connectionString)).toBe(0);
     expect(run.out[0]).toMatch(/^category: retrained from 1 correction\(s\) -> model [0-9a-f-]{36}$/);
+    // Synchronous, with progress on stderr: one line per stage, ending at 100%.
+    expect(run.err[0]).toBe('[retrain] category loading 0%');
+    expect(run.err).toContain('[retrain] category storing 96%');
+    expect(run.err.at(-1)).toBe('[retrain] category done 100%');
     expect(await tdb.db.selectFrom('ai_models').select('id').where('field', '=', 'category').execute()).toHaveLength(2);
 
     const bad = capture();

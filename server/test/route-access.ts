@@ -38,6 +38,7 @@ export const ROUTE_ACCESS: Record<string, RouteExpectation> = {
   'GET /api/users': r('users.manage', ADMIN),
   'GET /api/users/{id}': r('users.manage', ADMIN),
   'PATCH /api/users/{id}': r('users.manage', ADMIN),
+  'POST /api/users/{id}/invite': r('users.manage', ADMIN),
 
   'POST /api/portal/magic-link': pub,
   'POST /api/portal/session': pub,
@@ -56,6 +57,7 @@ export const ROUTE_ACCESS: Record<string, RouteExpectation> = {
   'POST /api/workflows/{id}/rollback': r('workflows.publish', LEADS),
   'POST /api/workflows/{id}/migrations/preview': r('workflows.publish', LEADS),
   'POST /api/workflows/{id}/migrations': r('workflows.publish', LEADS),
+  'GET /api/workflows/{id}/run-counts': r('workflows.read', STAFF),
   'GET /api/workflows/{id}/versions/{version}': r('workflows.read', STAFF),
 
   'POST /api/tickets': r('tickets.write', STAFF),
@@ -67,6 +69,9 @@ export const ROUTE_ACCESS: Record<string, RouteExpectation> = {
   'GET /api/tickets/{id}/attachments/{attachmentId}': r('tickets.read', STAFF),
   'POST /api/tickets/{id}/macros/{macroId}': r('tickets.write', STAFF),
   'GET /api/tickets/{id}/sla': r('tickets.read', STAFF),
+  'GET /api/tickets/{id}/runs': r('runs.read', STAFF),
+  'GET /api/tickets/{id}/tasks': r('runs.read', STAFF),
+  'POST /api/tickets/{id}/tasks/{taskId}': r('runs.write', STAFF),
 
   'GET /api/customers': r('customers.read', STAFF),
   'POST /api/customers': r('customers.write', STAFF),
@@ -139,10 +144,16 @@ export const ROUTE_ACCESS: Record<string, RouteExpectation> = {
   'GET /api/audit/verify': r('audit.read', ADMIN),
   'GET /api/settings/retention': r('settings.manage', ADMIN),
   'PUT /api/settings/retention': r('settings.manage', ADMIN),
+  'GET /api/settings/ai-budget': r('settings.manage', ADMIN),
+  'PUT /api/settings/ai-budget': r('settings.manage', ADMIN),
   'GET /api/settings/secrets': r('settings.manage', ADMIN),
   'PUT /api/settings/secrets/{name}': r('settings.manage', ADMIN),
   'DELETE /api/settings/secrets/{name}': r('settings.manage', ADMIN),
 
   'GET /api/ai/models': r('workflows.read', STAFF),
   'POST /api/ai/retrain': r('settings.manage', ADMIN),
+  'GET /api/ai/trainings': r('settings.manage', ADMIN),
+  'GET /api/ai/trainings/{id}': r('settings.manage', ADMIN),
+  'GET /api/ai/usage': r('settings.manage', ADMIN),
+  'GET /api/ai/providers': r('settings.manage', ADMIN),
 };

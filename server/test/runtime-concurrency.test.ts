@@ -1,7 +1,9 @@
 // The runtime's compare-and-set fast path with several runtimes (as in several processes) writing the same
 // run: stale caches are detected and retried, prepared statements survive a failed batch, event keys are
 // applied once whichever runtime sees them, and under a hammer from four runtimes the history stays
-// contiguous with exactly one timer job per scheduled timer and one open task.
+// contiguous, every timer that is still relevant is pending exactly once (run_timers) while the timers of
+// the nodes the run left are gone, and there is one open task. The timer pump then turns exactly the
+// pending timers into pg-boss jobs, once, however many pumps run.
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
@@ -9,7 +11,7 @@ import type { PgBoss } from 'pg-boss';
 import type { WorkflowDefinition } from '@flowdesk/schema';
 import { createDatabase, type DatabaseHandle } from '../src/db/database.ts';
 import { createTestDatabase, type TestDatabase } from '../src/testing/index.ts';
-import { createBoss, Runtime, type IncomingEvent } from '../src/runtime/index.ts';
+import { createBoss, pumpDueTimers, Runtime, type IncomingEvent } from '../src/runtime/index.ts';
 
 const pingPong = JSON.parse(readFileSync(new URL('../../tests/bench/ping-pong.json', import.meta.url), 'utf8')) as WorkflowDefinition;
 const logger = pino({ level: process.env.FLOWDESK_TEST_LOG_LEVEL ?? 'silent' });
@@ -62,7 +64,7 @@ describe('compare-and-set across runtimes', () => {
     expect(await b.sendEvent(run.id, submit('pong'), { eventKey: 'k1' })).toMatchObject({ applied: false, duplicate: true });
   });
 
-  it('four runtimes hammering one run: contiguous history, one timer job per timer, one open task', async () => {
+  it('four runtimes hammering one run: contiguous history, only the current timer pending, one open task', async () => {
     const { run } = await runtimes[0]!.startRun({ workflowVersionId: versionId, ticket: { subject: 'hammer' } });
     let applied = 0;
     await Promise.all(
@@ -82,12 +84,35 @@ describe('compare-and-set across runtimes', () => {
     expect(row.sequence).toBe(history.length);
     const { rows: [counts] } = await handles[0]!.pool.query(
       `SELECT
-         (SELECT count(*)::int FROM pgboss.job WHERE name = 'flowdesk.timer' AND data->>'runId' = $1::text) AS jobs,
-         (SELECT count(*)::int FROM run_history h, jsonb_array_elements(h.effects) e WHERE h.run_id = $1::uuid AND e->>'type' = 'timer.schedule') AS timers,
+         (SELECT count(*)::int FROM run_timers WHERE run_id = $1::uuid) AS pending,
+         (SELECT count(*)::int FROM run_history h, jsonb_array_elements(h.effects) e WHERE h.run_id = $1::uuid AND e->>'type' = 'timer.schedule') AS scheduled,
          (SELECT count(*)::int FROM tasks WHERE run_id = $1::uuid AND status = 'open') AS open_tasks`,
       [run.id],
     );
-    expect(counts).toEqual({ jobs: counts.timers, timers: counts.timers, open_tasks: 1 });
-    expect(counts.timers).toBe(applied + 1);
+    // Every transition scheduled one escalation timer; all but the current node's were cancelled when it was left.
+    expect(counts).toEqual({ pending: 1, scheduled: applied + 1, open_tasks: 1 });
+    const { rows: [current] } = await handles[0]!.pool.query(
+      `SELECT t.node_id, t.visit, r.state, (r.snapshot->'context'->'visits'->>r.state)::int AS state_visit
+       FROM run_timers t JOIN runs r ON r.id = t.run_id WHERE t.run_id = $1::uuid`,
+      [run.id],
+    );
+    expect(current.node_id).toBe(current.state);
+    expect(current.visit).toBe(current.state_visit);
+
+    // Four pumps at once, looking far enough ahead to take every pending timer (this run's and the earlier
+    // tests' runs'): each row becomes exactly one job, and the rows are gone.
+    const { rows: [{ total }] } = await handles[0]!.pool.query(`SELECT count(*)::int AS total FROM run_timers`);
+    const moved = await Promise.all(handles.map((h) => pumpDueTimers(h.db, boss, 365 * 86_400_000, 10)));
+    expect(moved.reduce((a, b) => a + b, 0)).toBe(total);
+    const { rows: [jobs] } = await handles[0]!.pool.query(
+      `SELECT count(*)::int AS n, count(DISTINCT data->>'key')::int AS keys FROM pgboss.job WHERE name = 'flowdesk.timer'`,
+    );
+    expect(jobs).toEqual({ n: total, keys: total });
+    const { rows: [after] } = await handles[0]!.pool.query(
+      `SELECT (SELECT count(*)::int FROM pgboss.job WHERE name = 'flowdesk.timer' AND data->>'runId' = $1::text) AS jobs,
+              (SELECT count(*)::int FROM run_timers WHERE run_id = $1::uuid) AS pending`,
+      [run.id],
+    );
+    expect(after).toEqual({ jobs: 1, pending: 0 });
   });
 });

@@ -44,5 +44,6 @@ const EXPECTED_BODYLESS = new Set<string>([
   // Raw bytes: the HMAC is computed over them before the mapping validates the JSON (channels/webhooks).
   'POST /api/hooks/:sourceId',
   'POST /api/runs/:id/retry',
+  'POST /api/users/:id/invite',
   'POST /api/webhook-endpoints/:id/deliveries/:deliveryId/retry',
 ]);

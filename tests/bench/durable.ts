@@ -1,8 +1,10 @@
 // Durable transitions per second: producers submit task forms to runs of a two-task loop; each event
 // is one full runtime transaction (per-run compare-and-set, engine step, history row, snapshot, task rows
-// and, in the first case, a pg-boss SLA timer job). No workers run: we measure the write path the API takes.
+// and, in the first case, an SLA escalation timer: a run_timers row written in the same statement, and the
+// previous task's pending timer deleted). No workers run: we measure the write path the API takes.
 // Two cases:
-// - ping-pong.json: each transition also enqueues an escalation timer through pg-boss (same transaction);
+// - ping-pong.json: each transition also schedules an escalation timer (run_timers; the timer pump would hand
+//   it to pg-boss a minute before it is due, but it is cancelled by the next transition long before);
 // - ping-pong-inline.json: the same loop without escalations, every effect is inline (no pg-boss job).
 //
 // openDurable() sets everything up once (migrations, pg-boss, Runtime, the workflows, 16 runs per producer
@@ -23,7 +25,7 @@ export interface DurableCase {
 }
 
 export const DURABLE_CASES: DurableCase[] = [
-  { label: 'with a pg-boss timer job each', file: 'ping-pong.json' },
+  { label: 'with an escalation timer each', file: 'ping-pong.json' },
   { label: 'inline effects only, no job', file: 'ping-pong-inline.json' },
 ];
 

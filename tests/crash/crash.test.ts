@@ -21,7 +21,7 @@ const logDir = path.join(repoRoot, 'tests/.tmp');
 
 const RUNS_PER_PHASE = Number(process.env.CRASH_RUNS ?? 60);
 const WORKERS = 2;
-const PHASE_TIMEOUT_MS = 150_000;
+const PHASE_TIMEOUT_MS = 180_000;
 const seed = Number(process.env.CRASH_SEED ?? Date.now() % 100_000);
 
 /** Small deterministic PRNG (mulberry32) so a failing chaos schedule can be replayed with CRASH_SEED. */
@@ -109,13 +109,19 @@ describe('durable runtime under crashes', () => {
     await new Promise((r) => sink?.close(r));
   });
 
-  function startWorker(index: number): ChildProcess {
+  /** A worker process and whether it has started its workers (its "workers started" log line). */
+  interface Worker {
+    child: ChildProcess;
+    ready: boolean;
+  }
+
+  function startWorker(index: number): Worker {
     const out = createWriteStream(path.join(logDir, `crash-worker-${index}.log`), { flags: 'a' });
     const child = spawn(process.execPath, [flowdeskBin, 'worker', '--concurrency', '2'], {
       env: {
         ...process.env,
         DATABASE_URL: pg.connectionString,
-        LOG_LEVEL: 'warn',
+        LOG_LEVEL: 'info',
         FLOWDESK_EFFECT_EXPIRE_SECONDS: '3',
         FLOWDESK_SUPERVISE_SECONDS: '1',
         FLOWDESK_POLL_SECONDS: '0.5',
@@ -125,7 +131,17 @@ describe('durable runtime under crashes', () => {
     });
     child.stdout?.pipe(out);
     child.stderr?.pipe(out);
-    return child;
+    const worker: Worker = { child, ready: false };
+    let seen = '';
+    const watch = (chunk: Buffer) => {
+      seen = (seen + chunk.toString()).slice(-4096);
+      if (seen.includes('"workers started"')) {
+        worker.ready = true;
+        child.stdout?.off('data', watch);
+      }
+    };
+    child.stdout?.on('data', watch);
+    return worker;
   }
 
   /** Creates the tickets and runs of a phase and drives human votes until every run has ended. */
@@ -142,7 +158,7 @@ describe('durable runtime under crashes', () => {
       runIds.set(run.id, p);
     }
 
-    const workers: (ChildProcess | null)[] = Array.from({ length: WORKERS }, (_, i) => startWorker(i));
+    const workers: Worker[] = Array.from({ length: WORKERS }, (_, i) => startWorker(i));
     let kills = 0;
     let pgRestarts = 0;
     let stopChaos = false;
@@ -152,7 +168,11 @@ describe('durable runtime under crashes', () => {
         await sleep(300 + random() * 1200);
         if (stopChaos) break;
         const i = Math.floor(random() * WORKERS);
-        workers[i]?.kill('SIGKILL');
+        // Kill a worker while it works, not while it boots: on a loaded machine a start takes seconds, and
+        // killing only starting workers would test nothing (and never finish).
+        while (!workers[i]!.ready && !stopChaos) await sleep(100);
+        if (stopChaos) break;
+        workers[i]!.child.kill('SIGKILL');
         kills++;
         await sleep(100 + random() * 400);
         workers[i] = startWorker(i);
@@ -191,7 +211,7 @@ describe('durable runtime under crashes', () => {
     }
     stopChaos = true;
     await chaosLoop;
-    for (const w of workers) w?.kill('SIGTERM');
+    for (const w of workers) w.child.kill('SIGTERM');
     await sleep(300);
     console.log(`[crash] phase ${phase}: ${completed}/${runIds.size} completed in ${Date.now() - started} ms, ${kills} worker kills, ${pgRestarts} Postgres restarts`);
     return { runIds, completed, kills, pgRestarts };

@@ -1,6 +1,6 @@
 // The designer's view of the node catalog: every kind of @flowdesk/schema with its category colour,
 // icon and a one-line summary of its key params. Palette, canvas nodes and forms all read this.
-import { nodeCatalog, nodeKinds, type NodeCategory, type NodeKind, type NodeSpec, type WorkflowNode } from '@flowdesk/schema';
+import { formatDuration, nodeCatalog, nodeKinds, parseIsoDuration, type NodeCategory, type NodeKind, type NodeSpec, type WorkflowNode } from '@flowdesk/schema';
 
 export interface CategoryStyle {
   label: string;
@@ -31,6 +31,7 @@ const icons: Record<NodeKind, string> = {
   action: 'M12 2v4M12 18v4M4.9 4.9l2.8 2.8M16.3 16.3l2.8 2.8M2 12h4M18 12h4M4.9 19.1l2.8-2.8M16.3 7.7l2.8-2.8',
   wait: 'M12 22a10 10 0 1 0 0-20 10 10 0 0 0 0 20zM12 6v6l4 2',
   end: 'M4 22V4a1 1 0 0 1 1-1h13l-3 5 3 5H5',
+  group: 'M3 7V5a2 2 0 0 1 2-2h2M17 3h2a2 2 0 0 1 2 2v2M21 17v2a2 2 0 0 1-2 2h-2M7 21H5a2 2 0 0 1-2-2v-2M8 8h8v8H8z',
 };
 
 type Summary = (params: never) => string;
@@ -55,8 +56,13 @@ const summaries: Record<NodeKind, Summary> = {
     return `${votes} vote${votes === 1 ? '' : 's'}${who.length ? ` · ${[...new Set(who)].join(', ')}` : ''}`;
   },
   action: (p: { steps?: { type: string }[] }) => (p.steps?.length ? p.steps.map((s) => s.type).join(', ') : 'no steps yet'),
-  wait: (p: { duration?: string; resumeOn?: string[] }) => [p.duration && `for ${p.duration}`, p.resumeOn?.length && `until ${p.resumeOn.join(', ')}`].filter(Boolean).join(' · ') || 'no way out',
+  wait: (p: { duration?: string; businessHours?: boolean; resumeOn?: string[] }) =>
+    [p.duration && `for ${durationText(p.duration)}${p.businessHours ? ' in business hours' : ''}`, p.resumeOn?.length && `until ${p.resumeOn.join(', ')}`]
+      .filter(Boolean)
+      .join(' · ') || 'no way out',
   end: (p: { status: string }) => `ticket ${p.status}`,
+  group: (p: { timeout?: string; cancelOn?: string[] }) =>
+    [p.timeout && `timeout ${durationText(p.timeout)}`, p.cancelOn?.length && `cancel on ${p.cancelOn.join(', ')}`].filter(Boolean).join(' · ') || 'no boundary outcomes',
 };
 
 export function kindSpec(kind: NodeKind): NodeSpec {
@@ -68,9 +74,23 @@ export function kindStyle(kind: NodeKind): CategoryStyle & { icon: string; categ
   return { ...categories[spec.category], icon: icons[kind], category: spec.category };
 }
 
+/** "PT2H" -> "2 hours"; text that is not a duration stays as it is. */
+function durationText(iso: string): string {
+  const ms = parseIsoDuration(iso);
+  return ms === null ? iso : formatDuration(ms);
+}
+
+/** Escalation timers that count business hours, as a short suffix ("SLA 4 hours in business hours"). */
+function escalationSuffix(params: unknown): string {
+  const escalations = (params as { escalations?: { after?: string; businessHours?: boolean }[] } | null)?.escalations;
+  const business = (escalations ?? []).filter((e) => e.businessHours === true && typeof e.after === 'string');
+  if (business.length === 0) return '';
+  return business.length === 1 ? ` · SLA ${durationText(business[0]!.after!)} in business hours` : ` · ${business.length} SLA timers in business hours`;
+}
+
 export function summarize(node: Pick<WorkflowNode, 'kind' | 'params'>): string {
   try {
-    return (summaries[node.kind] as (p: unknown) => string)(node.params ?? {});
+    return (summaries[node.kind] as (p: unknown) => string)(node.params ?? {}) + escalationSuffix(node.params);
   } catch {
     return '';
   }

@@ -8,7 +8,27 @@ import type { RouteLocationRaw, Router } from 'vue-router';
 import { api, ApiError, onUnauthenticated, setCsrfToken, type LoginInput, type SessionInfo, type SessionUser } from '../api/client.ts';
 
 /** The permissions the designer checks (server/src/auth/permissions.ts has the full table). */
-export type Permission = 'workflows.read' | 'workflows.write' | 'workflows.publish' | 'runs.read' | 'runs.write' | 'tickets.read';
+export type Permission =
+  | 'workflows.read'
+  | 'workflows.write'
+  | 'workflows.publish'
+  | 'runs.read'
+  | 'runs.write'
+  | 'tickets.read'
+  // The agent workspace (pages/TicketsPage.vue, TicketPage.vue).
+  | 'tickets.write'
+  | 'tickets.internal'
+  | 'macros.read'
+  // The Settings area (pages/settings): each section needs one of these.
+  | 'users.manage'
+  | 'directory.read'
+  | 'directory.write'
+  | 'sla.read'
+  | 'sla.write'
+  | 'integrations.manage'
+  | 'audit.read'
+  | 'settings.manage'
+  | 'tokens.own';
 
 export type SessionStatus = 'unknown' | 'loading' | 'signed-in' | 'signed-out';
 

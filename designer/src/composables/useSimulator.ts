@@ -27,17 +27,25 @@ export interface SimAction {
   label: string;
   group: 'task' | 'approval' | 'timer' | 'event' | 'result';
   tone?: 'primary' | 'danger';
+  /** A caveat shown with the button (business-hours timers: simulated as elapsed time). */
+  note?: string;
   build: (input: { approver: string; output: unknown; at: string }) => RunEvent;
 }
 
 export function findEdgeIds(def: WorkflowDefinition, steps: readonly StepRecord[]): Set<string> {
   const trigger = def.nodes.find((n) => n.kind === 'trigger')?.id ?? null;
+  const byId = new Map(def.nodes.map((n) => [n.id, n]));
   const taken = new Set<string>();
   for (const s of steps) {
     const from = s.from ?? trigger;
     if (!from || !s.changed) continue;
     const outcome = outcomeOf(s.event);
-    const candidates = def.edges.filter((e) => e.source === from && e.target === s.to);
+    // Groups: a step may follow an edge of the group it leaves (a boundary transition: timeout, cancelled), and
+    // an edge into a group lands on the group's initial member.
+    const sources = [from, byId.get(from)?.parentId];
+    const parent = byId.get(byId.get(s.to)?.parentId ?? '');
+    const targets = [s.to, parent?.kind === 'group' && parent.params.initial === s.to ? parent.id : undefined];
+    const candidates = def.edges.filter((e) => sources.includes(e.source) && targets.includes(e.target));
     const exact = candidates.find((e) => e.outcome === outcome);
     for (const e of exact ? [exact] : candidates) taken.add(e.id);
   }
@@ -50,7 +58,7 @@ function outcomeOf(event: StepRecord['event'] | { type: string; [k: string]: unk
   if (e.type === 'task.submit') return e.action as string;
   if (e.type === 'approval.vote') return e.decision === 'approve' ? 'approved' : 'rejected';
   if (e.type === 'timer.fired') return String(e.timerId).split(':').at(-1);
-  if (e.type === 'ticket.event') return 'resumed';
+  if (e.type === 'ticket.event') return undefined; // `resumed` (a wait) or `cancelled` (a group): the edge's ends tell
   if (e.type === 'run.start') return 'next';
   return undefined;
 }
@@ -204,8 +212,28 @@ export function useSimulator(definition: Ref<WorkflowDefinition>) {
     // Timers scheduled for this visit: fire them now (fast-forward the clock to their time).
     for (const e of allEffects.value) {
       if (e.type === 'timer.schedule' && e.nodeId === node.id && e.visit === v) {
-        const label = e.timerId.endsWith(':elapsed') ? 'Fire timer: elapsed' : `Fire escalation: ${e.timerId.split(':').at(-1)}`;
-        list.push({ id: `timer:${e.timerId}`, label, group: 'timer', build: () => ({ type: 'timer.fired', nodeId: node.id, visit: v, timerId: e.timerId, at: e.fireAt }) });
+        const base = e.timerId.endsWith(':elapsed') ? 'Fire timer: elapsed' : `Fire escalation: ${e.timerId.split(':').at(-1)}`;
+        // The simulator has no calendars: a business-hours timer fires at its start + duration of elapsed time
+        // (the engine's fireAt); the server counts the duration in the calendar (docs/sla.md).
+        const bh = e.businessHours;
+        const label = bh ? `${base} (business hours)` : base;
+        const note = bh ? `Counted in business hours${bh.calendar ? ` (calendar ${bh.calendar})` : ''} on the server; simulated here as elapsed time.` : undefined;
+        list.push({ id: `timer:${e.timerId}`, label, group: 'timer', ...(note ? { note } : {}), build: () => ({ type: 'timer.fired', nodeId: node.id, visit: v, timerId: e.timerId, at: e.fireAt }) });
+      }
+    }
+    // The group the node is in: its cancel events and its timer (scheduled when the run entered the group).
+    const group = running.value?.nodes.find((n) => n.id === node.parentId && n.kind === 'group');
+    if (group?.kind === 'group') {
+      const groupLabel = group.name ?? group.id;
+      for (const name of group.params.cancelOn ?? []) {
+        if (list.some((a) => a.id === `event:${name}`)) continue; // the member takes it itself (it wins)
+        list.push({ id: `event:${name}`, label: `Ticket event ${name} (cancels ${groupLabel})`, group: 'event', tone: 'danger', build: ({ at }) => ({ type: 'ticket.event', name, at }) });
+      }
+      const gv = snapshot.value?.context.visits[group.id] ?? 0;
+      for (const e of allEffects.value) {
+        if (e.type === 'timer.schedule' && e.nodeId === group.id && e.visit === gv) {
+          list.push({ id: `timer:${e.timerId}`, label: `Fire group timeout (${groupLabel})`, group: 'timer', build: () => ({ type: 'timer.fired', nodeId: group.id, visit: gv, timerId: e.timerId, at: e.fireAt }) });
+        }
       }
     }
     // Work nodes (AI, actions) wait for their effect's result: answer with any declared outcome.

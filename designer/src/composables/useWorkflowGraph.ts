@@ -32,6 +32,39 @@ export function emptyDefinition(key = 'new-workflow', name = 'Untitled workflow'
   return { schemaVersion: 1, key, name, nodes: [], edges: [] };
 }
 
+// ---- groups (compound states): members are positioned relative to their group, which Vue Flow draws around them ----
+
+/** Size of a node card on the canvas, for group geometry (the card grows a little with its outcomes row). */
+export const CARD = { width: 232, height: 112 } as const;
+/** Inner margin of a group, and the band at its top that shows its name, timeout and cancel events. */
+export const GROUP_PADDING = 28;
+export const GROUP_HEADER = 84;
+export const GROUP_MIN = { width: 320, height: 200 } as const;
+
+/** A group's box: large enough for its members (relative positions) plus the padding; never below GROUP_MIN. */
+export function groupSize(def: WorkflowDefinition, groupId: string): { width: number; height: number } {
+  let width: number = GROUP_MIN.width;
+  let height: number = GROUP_MIN.height;
+  for (const n of def.nodes) {
+    if (n.parentId !== groupId) continue;
+    width = Math.max(width, n.position.x + CARD.width + GROUP_PADDING);
+    height = Math.max(height, n.position.y + CARD.height + GROUP_PADDING + 24); // + the group's outcome row
+  }
+  return { width, height };
+}
+
+/** Canvas (absolute) position of a node: a member's position is relative to its group's. */
+export function absolutePosition(def: WorkflowDefinition, node: WorkflowNode): Position {
+  const parent = node.parentId ? def.nodes.find((n) => n.id === node.parentId) : undefined;
+  return parent ? { x: parent.position.x + node.position.x, y: parent.position.y + node.position.y } : { ...node.position };
+}
+
+/** Takes `node` out of its group (in place), keeping where it is on the canvas. */
+function release(def: WorkflowDefinition, node: WorkflowNode): void {
+  node.position = absolutePosition(def, node);
+  delete node.parentId;
+}
+
 export function createWorkflowGraph(initial: WorkflowDefinition) {
   const definition = shallowRef<WorkflowDefinition>(cloneJson(initial));
   const past = shallowRef<WorkflowDefinition[]>([]);
@@ -94,23 +127,74 @@ export function createWorkflowGraph(initial: WorkflowDefinition) {
     return new Set(def.nodes.map((n) => n.id));
   }
 
-  function addNode(kind: NodeKind, position: Position): string {
+  /** Adds a node of `kind`; with `parentId` it goes into that group and `position` is relative to the group. */
+  function addNode(kind: NodeKind, position: Position, parentId?: string | null): string {
     const spec = nodeCatalog[kind];
     let id = '';
     apply((d) => {
       id = uniqueId(idPrefix(kind), takenIds(d));
-      d.nodes.push({ id, kind, name: spec.label, position: { x: Math.round(position.x), y: Math.round(position.y) }, params: cloneJson(spec.defaults) } as WorkflowNode);
+      const inGroup = parentId && kind !== 'group' && kind !== 'trigger' && d.nodes.some((n) => n.id === parentId && n.kind === 'group');
+      d.nodes.push({
+        id,
+        kind,
+        name: spec.label,
+        ...(inGroup ? { parentId } : {}),
+        position: { x: Math.round(position.x), y: Math.round(position.y) },
+        params: cloneJson(spec.defaults),
+      } as WorkflowNode);
     });
     return id;
   }
 
+  /** Removes nodes and edges. The members of a removed group that are not removed too stay, outside any group. */
   function removeElements(nodeIds: string[], edgeIds: string[] = []): void {
     if (nodeIds.length === 0 && edgeIds.length === 0) return;
     const nodes = new Set(nodeIds);
     const edges = new Set(edgeIds);
     apply((d) => {
+      for (const n of d.nodes) if (n.parentId && nodes.has(n.parentId) && !nodes.has(n.id)) release(d, n);
       d.nodes = d.nodes.filter((n) => !nodes.has(n.id));
       d.edges = d.edges.filter((e) => !edges.has(e.id) && !nodes.has(e.source) && !nodes.has(e.target));
+    });
+  }
+
+  /**
+   * Puts the nodes in a new group drawn around them (Ctrl+G). The group's initial member is the first of them an
+   * edge from outside enters, else the topmost. Triggers and groups are left out. Returns the group id, or null.
+   */
+  function groupNodes(nodeIds: string[]): string | null {
+    let groupId: string | null = null;
+    apply((d) => {
+      const ids = new Set(nodeIds);
+      const members = d.nodes.filter((n) => ids.has(n.id) && n.kind !== 'trigger' && n.kind !== 'group');
+      if (members.length === 0) return;
+      const at = new Map(members.map((n) => [n.id, absolutePosition(d, n)]));
+      const xs = [...at.values()].map((p) => p.x);
+      const ys = [...at.values()].map((p) => p.y);
+      const origin = { x: Math.round(Math.min(...xs) - GROUP_PADDING), y: Math.round(Math.min(...ys) - GROUP_HEADER) };
+      const memberIds = new Set(members.map((n) => n.id));
+      const entered = members.find((n) => d.edges.some((e) => e.target === n.id && !memberIds.has(e.source)));
+      const topmost = [...members].sort((a, b) => at.get(a.id)!.y - at.get(b.id)!.y || at.get(a.id)!.x - at.get(b.id)!.x)[0]!;
+      groupId = uniqueId('group', takenIds(d));
+      d.nodes.unshift({ id: groupId, kind: 'group', name: 'Group', position: origin, params: { initial: (entered ?? topmost).id, timeout: 'PT4H' } });
+      for (const n of members) {
+        const p = at.get(n.id)!;
+        n.parentId = groupId;
+        n.position = { x: Math.round(p.x - origin.x), y: Math.round(p.y - origin.y) };
+      }
+    });
+    return groupId;
+  }
+
+  /** Dissolves a group: its members stay where they are; edges into it go to its initial member, its own edges go. */
+  function ungroup(groupId: string): void {
+    apply((d) => {
+      const group = d.nodes.find((n) => n.id === groupId);
+      if (group?.kind !== 'group') return;
+      for (const n of d.nodes) if (n.parentId === groupId) release(d, n);
+      const initial = group.params.initial;
+      d.edges = d.edges.filter((e) => e.source !== groupId && (e.target !== groupId || initial !== undefined)).map((e) => (e.target === groupId ? { ...e, target: initial! } : e));
+      d.nodes = d.nodes.filter((n) => n.id !== groupId);
     });
   }
 
@@ -125,11 +209,19 @@ export function createWorkflowGraph(initial: WorkflowDefinition) {
     });
   }
 
-  function moveNodes(positions: Record<string, Position>): void {
+  /**
+   * Moves nodes. `parents` moves nodes into a group (its id; the position is then relative to it) or out of one
+   * (null; the position is absolute): dragging a node into or out of a group on the canvas.
+   */
+  function moveNodes(positions: Record<string, Position>, parents: Record<string, string | null> = {}): void {
     apply((d) => {
       for (const node of d.nodes) {
         const p = positions[node.id];
         if (p) node.position = { x: Math.round(p.x), y: Math.round(p.y) };
+        if (!Object.hasOwn(parents, node.id) || node.kind === 'group' || node.kind === 'trigger') continue;
+        const parent = parents[node.id];
+        if (parent && d.nodes.some((n) => n.id === parent && n.kind === 'group')) node.parentId = parent;
+        else if (parent === null) delete node.parentId;
       }
     });
   }
@@ -151,11 +243,13 @@ export function createWorkflowGraph(initial: WorkflowDefinition) {
   }
 
   function copy(nodeIds: string[]): Clipboard {
+    const def = definition.value;
     const ids = new Set(nodeIds);
-    return cloneJson({
-      nodes: definition.value.nodes.filter((n) => ids.has(n.id)),
-      edges: definition.value.edges.filter((e) => ids.has(e.source) && ids.has(e.target)),
-    });
+    // A group copies with its members; a member copied without its group is copied as a free node.
+    for (const n of def.nodes) if (n.parentId && ids.has(n.parentId)) ids.add(n.id);
+    const nodes = cloneJson(def.nodes.filter((n) => ids.has(n.id)));
+    for (const n of nodes) if (n.parentId && !ids.has(n.parentId)) release(def, n);
+    return { nodes, edges: cloneJson(def.edges.filter((e) => ids.has(e.source) && ids.has(e.target))) };
   }
 
   /** Pastes copies with fresh ids, offset from the originals; returns the new node ids. */
@@ -171,6 +265,18 @@ export function createWorkflowGraph(initial: WorkflowDefinition) {
         created.push(id);
         d.nodes.push({ ...cloneJson(node), id, position: { x: node.position.x + offset.x, y: node.position.y + offset.y } });
       }
+      // Members of a pasted group follow their new group (and keep their place in it).
+      for (const n of d.nodes.slice(-clip.nodes.length)) {
+        if (!n.parentId) continue;
+        const parent = map.get(n.parentId);
+        if (parent) n.parentId = parent;
+        n.position = { x: n.position.x - offset.x, y: n.position.y - offset.y };
+        if (!parent) delete n.parentId;
+      }
+      for (const n of d.nodes) {
+        if (n.kind !== 'group' || !created.includes(n.id) || !n.params.initial) continue;
+        n.params = { ...n.params, initial: map.get(n.params.initial) ?? n.params.initial };
+      }
       const edgeIds = new Set(d.edges.map((e) => e.id));
       for (const edge of clip.edges) {
         const id = uniqueId('e', edgeIds);
@@ -181,7 +287,7 @@ export function createWorkflowGraph(initial: WorkflowDefinition) {
     return created;
   }
 
-  return { definition, dirty, canUndo, canRedo, apply, undo, redo, reset, markSaved, addNode, removeElements, connect, moveNodes, updateNode, updateMeta, copy, paste };
+  return { definition, dirty, canUndo, canRedo, apply, undo, redo, reset, markSaved, addNode, removeElements, groupNodes, ungroup, connect, moveNodes, updateNode, updateMeta, copy, paste };
 }
 
 export type WorkflowGraph = ReturnType<typeof createWorkflowGraph>;

@@ -84,6 +84,9 @@ describe('VersionsPage', () => {
     expect(wrapper.get('[data-testid="change-list"]').text()).toContain('params.required 1 → 2');
     expect(wrapper.get('.canvas-stub [data-diff="changed"]').text()).toBe('approve');
     expect(router.currentRoute.value.query).toMatchObject({ from: '1', to: '2' });
+    // The way to move running runs: the header, and each older version.
+    expect(wrapper.get('[data-testid="move-runs"]').attributes('href')).toBe('/workflows/w1/migrate');
+    expect(items[1]!.find('a[aria-label="Move the running runs of version 1 to version 2"]').attributes('href')).toBe('/workflows/w1/migrate?from=1&to=2');
   });
 
   it('rolls back after a confirmation that says running runs stay on their version', async () => {

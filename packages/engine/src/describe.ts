@@ -27,6 +27,18 @@ export function describeRun(definition: WorkflowDefinition, snapshot: RunSnapsho
   return { nodeId, kind: node.kind, status };
 }
 
+/**
+ * The group a step from `from` to `to` leaves, if any (the run was at a member and `to` is outside that group):
+ * its pending timer is stale from then on. For callers that cancel a left node's pending timers (the server's
+ * timer outbox cancels by node and visit), so the group's timer can be cancelled too instead of firing to be ignored.
+ */
+export function groupLeft(definition: WorkflowDefinition, from: string | null, to: string): string | null {
+  if (from === null) return null;
+  const { groupOf } = compile(definition);
+  const group = groupOf.get(from);
+  return group !== undefined && groupOf.get(to) !== group ? group : null;
+}
+
 /** The compiled machine as plain XState JSON; feed it to the engine's setup() implementations to get the same machine. */
 export function exportXState(definition: WorkflowDefinition): MachineJson {
   // A copy: the cached config backs the live machine and must not be edited through the export.

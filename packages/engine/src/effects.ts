@@ -56,7 +56,11 @@ function toEffect(compiled: CompiledWorkflow, action: ReturnedAction, finalConte
       const timerId = p.timerId as string;
       const spec = compiled.timers.get(timerId);
       if (!spec) return null;
-      return { type: 'timer.schedule', nodeId, visit, timerId, fireAt: addMillis(at, spec.durationMs) };
+      const fireAt = addMillis(at, spec.durationMs);
+      if (!spec.businessHours) return { type: 'timer.schedule', nodeId, visit, timerId, fireAt };
+      // Business hours: the engine has no calendars. It says what to count (from, how long, which calendar) and
+      // keeps fireAt = at + duration, the earliest the due instant can be; the server computes the real one.
+      return { type: 'timer.schedule', nodeId, visit, timerId, fireAt, businessHours: { from: at, durationMs: spec.durationMs, ...spec.businessHours } };
     }
     case 'completeRun':
       return { type: 'run.complete', nodeId, visit, status: p.status as 'resolved' };

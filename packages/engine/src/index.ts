@@ -6,7 +6,7 @@ export { advance, WorkflowLoopError, MAX_INTERNAL_STEPS } from './advance.ts';
 export { migrateRun, migrationTargetProblem, RunMigrationError } from './migrate.ts';
 export { evaluateRules, matchesTrigger, conditionsHold } from './rules.ts';
 export type { RuleFacts, RuleEvaluation } from './rules.ts';
-export { describeRun, exportXState } from './describe.ts';
+export { describeRun, exportXState, groupLeft } from './describe.ts';
 export type { RunDescription } from './describe.ts';
 export { workflowSetup } from './machine-setup.ts';
 export type { StartInput } from './machine-setup.ts';

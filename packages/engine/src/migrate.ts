@@ -27,9 +27,11 @@ function migrationMachine(compiled: CompiledWorkflow): WorkflowMachine {
   if (!machine) {
     const into: TransitionJson[] = [];
     for (const node of compiled.nodes.values()) {
-      if (node.kind === 'trigger') continue;
+      if (node.kind === 'trigger' || node.kind === 'group') continue;
+      // Entering a member enters its group: a new visit of the group and its timer, as an edge from outside would.
+      const group = compiled.groups.get(compiled.groupOf.get(node.id) ?? '');
       // Not reenter: the root is not left (its entry, startRun, would reset the ticket); only the child changes.
-      into.push({ target: `.${node.id}`, guard: { type: 'migrateTo', params: { nodeId: node.id } }, actions: [] });
+      into.push({ target: `.${node.id}`, guard: { type: 'migrateTo', params: { nodeId: node.id } }, actions: group ? [...group.entry] : [] });
     }
     machine = workflowSetup.createMachine({ ...compiled.config, on: { 'run.migrate': into } } as never);
     migrationMachines.set(compiled, machine);
@@ -42,6 +44,7 @@ export function migrationTargetProblem(definition: WorkflowDefinition, targetNod
   const node = compile(definition).nodes.get(targetNodeId);
   if (!node) return `workflow "${definition.key}" has no node "${targetNodeId}"`;
   if (node.kind === 'trigger') return `node "${targetNodeId}" is the trigger: a run cannot be moved to it`;
+  if (node.kind === 'group') return `node "${targetNodeId}" is a group: move the run to one of its members`;
   return null;
 }
 

@@ -13,11 +13,22 @@ export function whyIgnored(compiled: CompiledWorkflow, current: string, status: 
   if (!node) return `run is at unknown node "${current}"`;
   const visit = context.visits[current] ?? 0;
 
+  const group = compiled.groups.get(compiled.groupOf.get(current) ?? '');
+
   if (event.type === 'ticket.event') {
-    if (node.kind !== 'wait' || !node.params.resumeOn?.includes(event.name)) {
-      return `run is at node "${current}" (${node.kind}), which does not wait for ticket event "${event.name}"`;
-    }
-    return compiled.edges.get(current)?.has('resumed') ? null : `node "${current}" has no edge for outcome "resumed"`;
+    const own = whyTicketEventIgnored(compiled, node, event.name);
+    // The member's own transition comes first; the group's cancel applies when the member does not take the event.
+    if (own === null || !group?.cancelOn.includes(event.name)) return own;
+    return compiled.edges.get(group.id)?.has('cancelled') ? null : `group "${group.id}" has no edge for outcome "cancelled"`;
+  }
+
+  if (event.type === 'timer.fired' && compiled.groups.has(event.nodeId)) {
+    if (group?.id !== event.nodeId) return `run has left group "${event.nodeId}" (it is at node "${current}"); timer "${event.timerId}" ignored`;
+    const groupVisit = context.visits[group.id] ?? 0;
+    if (event.visit !== groupVisit) return `timer "${event.timerId}" belongs to visit ${event.visit} but group "${group.id}" is at visit ${groupVisit}`;
+    const timer = compiled.timers.get(event.timerId);
+    if (!timer || timer.nodeId !== group.id) return `group "${group.id}" has no timer "${event.timerId}"`;
+    return compiled.edges.get(group.id)?.has(timer.outcome) ? null : `group "${group.id}" has no edge for outcome "${timer.outcome}"`;
   }
 
   if (event.nodeId !== current) return `run is at node "${current}", event is for node "${event.nodeId}"`;
@@ -46,6 +57,13 @@ export function whyIgnored(compiled: CompiledWorkflow, current: string, status: 
       return compiled.edges.get(current)?.has(timer.outcome) ? null : `node "${current}" has no edge for outcome "${timer.outcome}"`;
     }
   }
+}
+
+function whyTicketEventIgnored(compiled: CompiledWorkflow, node: WorkflowNode, name: string): string | null {
+  if (node.kind !== 'wait' || !node.params.resumeOn?.includes(name)) {
+    return `run is at node "${node.id}" (${node.kind}), which does not wait for ticket event "${name}"`;
+  }
+  return compiled.edges.get(node.id)?.has('resumed') ? null : `node "${node.id}" has no edge for outcome "resumed"`;
 }
 
 function whySubmissionIgnored(compiled: CompiledWorkflow, node: WorkflowNode, action: string): string | null {

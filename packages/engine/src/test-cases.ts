@@ -40,10 +40,22 @@ export async function runTestCase(definition: WorkflowDefinition, testCase: Work
   let snapshot: RunSnapshot = started.snapshot;
   let pending: Effect[] = started.effects;
   record(started.steps);
+  // A group's timer outlives moves inside the group: remember the latest one scheduled per group, and let the
+  // engine say whether it still applies (a timer of a group the run has left is ignored, which fails the case).
+  const groupIds = new Set(definition.nodes.filter((n) => n.kind === 'group').map((n) => n.id));
+  const groupTimers = new Map<string, Effect[]>();
+  const remember = (effects: readonly Effect[]) => {
+    for (const id of groupIds) {
+      const timers = effects.filter((e) => e.type === 'timer.schedule' && e.nodeId === id);
+      if (timers.length) groupTimers.set(id, timers);
+    }
+  };
+  remember(pending);
 
   for (const [index, step] of testCase.steps.entries()) {
     const label = `step ${index + 1} (${describeStep(step)})`;
-    const built = buildEvent(step, snapshot, pending, at);
+    const fired = 'fire' in step && groupIds.has(step.fire) ? [...pending, ...(groupTimers.get(step.fire) ?? [])] : pending;
+    const built = buildEvent(step, snapshot, fired, at);
     if (typeof built === 'string') {
       failures.push(`${label}: ${built}`);
       break;
@@ -57,6 +69,7 @@ export async function runTestCase(definition: WorkflowDefinition, testCase: Work
       }
       snapshot = next.snapshot;
       pending = next.effects;
+      remember(pending);
       record(next.steps);
     } catch (error) {
       failures.push(`${label}: ${(error as Error).message}`);

@@ -97,8 +97,23 @@ export interface ActionEffect extends EffectBase {
 export interface ScheduleTimerEffect extends EffectBase {
   type: 'timer.schedule';
   timerId: string;
-  /** ISO time: the triggering event's `at` plus the duration. */
+  /**
+   * ISO time: the triggering event's `at` plus the duration. For a business-hours timer that is the earliest
+   * the timer can be due; the server replaces it with the due instant in the calendar before scheduling.
+   */
   fireAt: string;
+  /** Present when the duration counts business hours only (the duration's `businessHours` param). */
+  businessHours?: BusinessHoursTimer;
+}
+export interface BusinessHoursTimer {
+  /** When counting starts (the event's `at`). */
+  from: string;
+  /** Business time to count, in ms. */
+  durationMs: number;
+  /** The calendar the definition names (by name); absent: the ticket's SLA calendar. */
+  calendar?: string;
+  /** Set by the server when it computed fireAt: the calendar it counted in ("24/7" when none applied). */
+  countedIn?: string;
 }
 export interface AwaitFormEffect extends EffectBase {
   type: 'task.open';

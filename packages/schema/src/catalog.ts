@@ -3,6 +3,7 @@ import { actionSpec } from './kinds/action.ts';
 import { aiAssignSpec, aiClassifySpec, aiDraftSpec, aiRecommendSpec, aiSentimentSpec } from './kinds/ai.ts';
 import { approvalSpec } from './kinds/approval.ts';
 import { endSpec } from './kinds/end.ts';
+import { groupSpec } from './kinds/group.ts';
 import { ruleSpec } from './kinds/rule.ts';
 import { taskSpec } from './kinds/task.ts';
 import { triggerSpec } from './kinds/trigger.ts';
@@ -25,6 +26,7 @@ export const nodeCatalog: NodeCatalog = Object.freeze({
   action: actionSpec,
   wait: waitSpec,
   end: endSpec,
+  group: groupSpec,
 });
 
 /** Every kind, in palette order. */

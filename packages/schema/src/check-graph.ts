@@ -9,8 +9,11 @@ const issue = (severity: 'error' | 'warning', path: string, code: string, messag
 
 interface Graph {
   ids: string[];
+  /** Every way the run can move: edges, a group to its initial member, a member to its group (boundary transitions). */
   out: number[][];
   into: number[][];
+  /** Moves made without waiting: edges and group -> initial member (a boundary transition needs a timer or an event). */
+  immediate: number[][];
 }
 
 function buildGraph(view: GraphView): Graph {
@@ -18,14 +21,19 @@ function buildGraph(view: GraphView): Graph {
   const position = new Map(ids.map((id, i) => [id, i]));
   const out: number[][] = ids.map(() => []);
   const into: number[][] = ids.map(() => []);
-  for (const e of view.edges) {
-    const s = position.get(e.source ?? '');
-    const t = position.get(e.target ?? '');
-    if (s === undefined || t === undefined) continue;
+  const immediate: number[][] = ids.map(() => []);
+  const link = (s: number | undefined, t: number | undefined, now: boolean): void => {
+    if (s === undefined || t === undefined) return;
     out[s]!.push(t);
     into[t]!.push(s);
-  }
-  return { ids, out, into };
+    if (now) immediate[s]!.push(t);
+  };
+  for (const e of view.edges) link(position.get(e.source ?? ''), position.get(e.target ?? ''), true);
+  view.nodes.forEach((n, i) => {
+    if (n.kind === 'group' && typeof n.params?.initial === 'string') link(i, position.get(n.params.initial), true);
+    if (n.parentId !== undefined) link(i, position.get(n.parentId), false);
+  });
+  return { ids, out, into, immediate };
 }
 
 /** Nodes reachable from `starts` following `adjacency`. */
@@ -97,7 +105,7 @@ function components(out: number[][], include: boolean[]): number[][] {
 
 export function checkGraph(view: GraphView): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
-  const { ids, out, into } = buildGraph(view);
+  const { ids, out, into, immediate } = buildGraph(view);
   const behaviour = view.nodes.map((n) => (n.kind ? nodeCatalog[n.kind].behaviour : 'work'));
 
   // Every required outcome needs an edge, or a run reaching it would have nowhere to go.
@@ -115,9 +123,9 @@ export function checkGraph(view: GraphView): ValidationIssue[] {
 
   // A cycle of nodes that all finish immediately would loop forever within one event.
   const busy = behaviour.map((b) => b !== 'waiting');
-  for (const component of components(out, busy)) {
+  for (const component of components(immediate, busy)) {
     const v = component[0]!;
-    if (component.length === 1 && !out[v]!.includes(v)) continue;
+    if (component.length === 1 && !immediate[v]!.includes(v)) continue;
     const names = component.sort((a, b) => a - b).map((i) => `"${ids[i]}"`);
     issues.push(issue('error', pointer('nodes', component[0]!), 'graph.busy-cycle',
       `nodes ${names.join(', ')} form a cycle without a waiting node (task, approval or wait); it would spin forever`));

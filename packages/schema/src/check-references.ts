@@ -23,6 +23,7 @@ export function checkReferences(graph: GraphView): ValidationIssue[] {
 
   if (graph.nodesRead) issues.push(...checkTriggerCount(graph.nodes));
   for (const node of graph.nodes) issues.push(...checkNodeOwnReferences(node, graph.forms));
+  issues.push(...checkGroups(graph, byId));
 
   const edgeIds = new Map<string, number>();
   const taken = new Map<string, number>(); // "source\0outcome" -> first edge index
@@ -33,6 +34,50 @@ export function checkReferences(graph: GraphView): ValidationIssue[] {
       else issues.push(error(pointer('edges', edge.index, 'id'), 'edge.duplicate-id', `edge id "${edge.id}" is already used by edges[${first}]`));
     }
     issues.push(...checkEdgeEnds(edge, byId, taken));
+  }
+  return issues;
+}
+
+/**
+ * Groups (compound states): a member names an existing group, groups do not nest, the trigger stays outside,
+ * a group has members, its `initial` is one of them, and an edge can only enter a group that has one.
+ */
+function checkGroups(graph: GraphView, byId: Map<string, NodeView>): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  const members = new Map<string, string[]>();
+  for (const node of graph.nodes) {
+    if (node.parentId === undefined) continue;
+    const at = pointer('nodes', node.index, 'parentId');
+    const group = byId.get(node.parentId);
+    if (!group) {
+      issues.push(error(at, 'group.unknown-parent', `no node has id "${node.parentId}"`));
+    } else if (group.kind !== 'group') {
+      issues.push(error(at, 'group.not-a-group', `node "${node.parentId}" is a ${group.kind ? nodeCatalog[group.kind].label : 'node'}, not a group`));
+    } else if (node.kind === 'group') {
+      issues.push(error(at, 'group.nested', `groups cannot be nested: group "${node.id}" cannot be a member of group "${node.parentId}"`));
+    } else if (node.kind === 'trigger') {
+      issues.push(error(at, 'group.member-kind', 'the trigger cannot be a member of a group'));
+    } else if (node.id !== undefined) {
+      members.set(node.parentId, [...(members.get(node.parentId) ?? []), node.id]);
+    }
+  }
+  for (const node of graph.nodes) {
+    if (node.kind !== 'group' || node.id === undefined) continue;
+    const own = members.get(node.id) ?? [];
+    if (own.length === 0) issues.push(error(pointer('nodes', node.index), 'group.empty', `group "${node.id}" has no members; put at least one node in it`));
+    const initial = node.params?.initial;
+    if (node.outcomes && typeof initial === 'string' && own.length > 0 && !own.includes(initial)) {
+      issues.push(error(pointer('nodes', node.index, 'params', 'initial'), 'group.unknown-initial',
+        `"${initial}" is not a member of group "${node.id}"; members: ${own.join(', ')}`));
+    }
+  }
+  for (const edge of graph.edges) {
+    const target = edge.target === undefined ? undefined : byId.get(edge.target);
+    // Only for valid params (outcomes known): invalid ones are already reported where they are.
+    if (target?.kind === 'group' && target.outcomes && typeof target.params?.initial !== 'string') {
+      issues.push(error(pointer('edges', edge.index, 'target'), 'group.no-initial',
+        `edge enters group "${target.id}", which has no initial member; set the group's "initial" or connect the edge to a member`));
+    }
   }
   return issues;
 }

@@ -20,6 +20,7 @@ function nodeProperties(kind: JSONSchema, params: JSONSchema): Record<string, JS
     id: id('Unique within the definition; becomes the state id.'),
     kind,
     name: text('Name shown on the canvas.'),
+    parentId: id('Id of the group node this node is a member of (a compound state); the position is then relative to the group.'),
     position: object('Canvas position.', { x: coordinate('Horizontal position.'), y: coordinate('Vertical position.') }, ['x', 'y']),
     params,
   };

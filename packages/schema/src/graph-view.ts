@@ -12,6 +12,8 @@ export interface NodeView {
   /** The kind text when it names no known kind. */
   unknownKind?: string;
   params?: Record<string, unknown>;
+  /** The group the node is a member of. */
+  parentId?: string;
   /** Present only when the node's params are valid for its kind. */
   outcomes?: OutcomeSpec[];
 }
@@ -49,6 +51,8 @@ export function readGraph(doc: unknown, maxNodes: number, maxEdges: number): Gra
     if (isNodeKind(n.kind)) view.kind = n.kind;
     else if (typeof n.kind === 'string') view.unknownKind = n.kind;
     if (isObject(n.params)) view.params = n.params;
+    const parentId = str(n.parentId);
+    if (parentId !== undefined) view.parentId = parentId;
     return view;
   });
   const edges = arrayWithin(root.edges, maxEdges).map((e, index): EdgeView => {

@@ -7,9 +7,10 @@ export type NodeCategory = 'flow' | 'logic' | 'ai' | 'human' | 'action' | 'time'
 
 /**
  * How the engine treats the node: `start` is the entry, `work` runs and leaves at once by an outcome,
- * `waiting` stays until an outside event or timer, `final` ends the run.
+ * `waiting` stays until an outside event or timer, `final` ends the run, `group` is a compound state: never
+ * a state of its own, it holds member nodes and leaves by its outcomes while the run is at any of them.
  */
-export type NodeBehaviour = 'start' | 'work' | 'waiting' | 'final';
+export type NodeBehaviour = 'start' | 'work' | 'waiting' | 'final' | 'group';
 
 export interface OutcomeSpec {
   /** Edge outcome name. */

@@ -50,6 +50,20 @@ export function duration(description: string): JSONSchema {
   return { type: 'string', description, format: 'iso-duration', maxLength: 64, examples: ['PT30M', 'P1DT2H'] };
 }
 
+/**
+ * The business-hours option of a duration (wait `duration`, escalation `after`): count only the open hours of a
+ * business calendar instead of elapsed time. Properties next to the duration they qualify.
+ */
+export const businessHoursProperties: Record<string, JSONSchema> = {
+  businessHours: {
+    type: 'boolean',
+    description:
+      'Count the duration in business hours: the timer runs only while the calendar is open (nights, weekends and holidays do not count). ' +
+      "The calendar is `calendar` if given, else the one of the ticket's SLA policy; with neither, every hour counts (24/7).",
+  },
+  calendar: text('Name of the business-hours calendar to count in (Settings → SLA & business hours); used with businessHours only.', 200),
+};
+
 export const assigneeSchema: JSONSchema = {
   type: 'object',
   description: 'Who the step is for: everyone with a role, a team queue, one user, or whoever the AI assigner picks.',
@@ -70,6 +84,7 @@ export const escalationsSchema: JSONSchema = list(
     {
       outcome: id('Outcome taken when the timer fires; an edge with this outcome must leave the node.'),
       after: duration('How long the node may wait before escalating (ISO 8601, e.g. "PT4H").'),
+      ...businessHoursProperties,
     },
     ['outcome', 'after'],
   ),

@@ -14,7 +14,8 @@ export type NodeKind =
   | 'approval'
   | 'action'
   | 'wait'
-  | 'end';
+  | 'end'
+  | 'group';
 
 export interface Position {
   x: number;
@@ -29,6 +30,10 @@ export interface Escalation {
   /** Outcome name, unique within the node; an edge with this outcome must leave the node. */
   outcome: string;
   after: IsoDuration;
+  /** Count `after` in business hours (the calendar below, else the ticket's SLA policy's; neither: 24/7). */
+  businessHours?: boolean;
+  /** Name of the organisation's calendar for `businessHours`. */
+  calendar?: string;
 }
 
 // ---- json-rules-engine conditions (the subset we accept; see definition-schema.ts) ----
@@ -156,6 +161,10 @@ export interface ActionParams {
 export interface WaitParams {
   /** Leave by `elapsed` after this duration. */
   duration?: IsoDuration;
+  /** Count `duration` in business hours (the calendar below, else the ticket's SLA policy's; neither: 24/7). */
+  businessHours?: boolean;
+  /** Name of the organisation's calendar for `businessHours`. */
+  calendar?: string;
   /** Leave by `resumed` when one of these ticket events arrives (e.g. "customer.replied"). */
   resumeOn?: string[];
   escalations?: Escalation[];
@@ -163,6 +172,19 @@ export interface WaitParams {
 
 export interface EndParams {
   status: 'resolved' | 'closed' | 'cancelled';
+}
+
+/**
+ * A compound state (group): its members are the nodes whose `parentId` is the group's id. While the run is at
+ * any member, the group's outcomes apply as boundary transitions (`timeout`, `cancelled`).
+ */
+export interface GroupParams {
+  /** Member entered when an edge targets the group itself. */
+  initial?: string;
+  /** Leave by `timeout` when the run is still in the group this long after entering it. */
+  timeout?: IsoDuration;
+  /** Leave by `cancelled` when one of these ticket events arrives while the run is in the group. */
+  cancelOn?: string[];
 }
 
 export interface NodeParamsByKind {
@@ -178,6 +200,7 @@ export interface NodeParamsByKind {
   action: ActionParams;
   wait: WaitParams;
   end: EndParams;
+  group: GroupParams;
 }
 
 export interface WorkflowNodeOf<K extends NodeKind> {
@@ -185,6 +208,11 @@ export interface WorkflowNodeOf<K extends NodeKind> {
   id: string;
   kind: K;
   name?: string;
+  /**
+   * Id of the group (a node of kind "group") this node belongs to; its position is then relative to the
+   * group's. Groups do not nest.
+   */
+  parentId?: string;
   position: Position;
   params: NodeParamsByKind[K];
 }

@@ -11,7 +11,7 @@ const outcomeNames = (kind: NodeKind, params: unknown): string[] =>
 
 describe('node catalog', () => {
   it('has one spec per kind, keyed by its own kind', () => {
-    expect(nodeKinds).toEqual(['trigger', 'rule', 'ai.classify', 'ai.sentiment', 'ai.assign', 'ai.recommend', 'ai.draft', 'task', 'approval', 'action', 'wait', 'end']);
+    expect(nodeKinds).toEqual(['trigger', 'rule', 'ai.classify', 'ai.sentiment', 'ai.assign', 'ai.recommend', 'ai.draft', 'task', 'approval', 'action', 'wait', 'end', 'group']);
     for (const kind of nodeKinds) expect(nodeCatalog[kind].kind).toBe(kind);
     expect(isNodeKind('rule')).toBe(true);
     expect(isNodeKind('constructor')).toBe(false);
@@ -23,6 +23,7 @@ describe('node catalog', () => {
     expect(by('start')).toEqual(['trigger']);
     expect(by('waiting')).toEqual(['task', 'approval', 'wait']);
     expect(by('final')).toEqual(['end']);
+    expect(by('group')).toEqual(['group']);
     expect(by('work')).toEqual(['rule', 'ai.classify', 'ai.sentiment', 'ai.assign', 'ai.recommend', 'ai.draft', 'action']);
   });
 
@@ -49,6 +50,8 @@ describe('node catalog', () => {
     expect(outcomeNames('wait', { resumeOn: ['customer.replied'] })).toEqual(['resumed']);
     expect(outcomeNames('wait', { duration: 'PT1H', resumeOn: ['x'], escalations: [{ outcome: 'late', after: 'PT2H' }] })).toEqual(['elapsed', 'resumed', 'late']);
     expect(outcomeNames('end', { status: 'closed' })).toEqual([]);
+    expect(outcomeNames('group', {})).toEqual([]);
+    expect(outcomeNames('group', { initial: 'a', timeout: 'PT4H', cancelOn: ['ticket.closed'] })).toEqual(['timeout', 'cancelled']);
   });
 
   it('points each user-declared outcome at the value that declares it', () => {

@@ -47,7 +47,7 @@ describe('shape errors', () => {
     doc.nodes[0].colour = 'red';
     const [issue] = at(errorsOf(doc), '/nodes/0/colour');
     expect(issue?.code).toBe('schema.unknown-property');
-    expect(issue?.message).toBe('unknown property "colour" (allowed: id, kind, name, position, params)');
+    expect(issue?.message).toBe('unknown property "colour" (allowed: id, kind, name, parentId, position, params)');
   });
 
   it('reports an unknown kind once, at /nodes/i/kind, listing the known kinds', () => {

@@ -113,7 +113,18 @@ export async function aiRetrainCommand(args: string[], io: TrainIo = stdio, conn
       const slug = values.organisation ?? 'default';
       const org = await database.db.selectFrom('organisations').select('id').where('slug', '=', slug).executeTakeFirst();
       if (!org) return usage(io, `no organisation with slug "${slug}"`, 'retrain');
-      results = [await retrainField(database.db, org.id, values.field, { force: values.force ?? false })];
+      let lastStage = '';
+      results = [
+        await retrainField(database.db, org.id, values.field, {
+          force: values.force ?? false,
+          // Synchronous here: progress on stderr, one line per stage (and at the end).
+          onProgress: (p) => {
+            if (p.stage === lastStage && p.fraction < 1) return;
+            lastStage = p.stage;
+            io.err(`[retrain] ${values.field} ${p.stage} ${Math.round(p.fraction * 100)}%`);
+          },
+        }),
+      ];
     } else {
       results = await retrainAll(database.db);
     }

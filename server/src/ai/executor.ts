@@ -26,6 +26,7 @@ import {
   runAiTask,
   type AgentProfile,
   type AnthropicProviderOptions,
+  type AnthropicUsage,
   type AiTicketInput,
   type RecommendedArticle,
 } from '@flowdesk/ai';
@@ -39,6 +40,7 @@ import { ALWAYS_OPEN, isOpen } from '../sla/business-hours.ts';
 import { calendarOf, calendarSelection } from '../sla/service.ts';
 import { recordPrediction } from './feedback.ts';
 import { ModelStore } from './models.ts';
+import { BudgetFallbackProvider, budgetReason, budgetStatus, recordUsage, type UsageRecord } from './usage.ts';
 
 export interface AiExecutorOptions {
   db: Kysely<Database>;
@@ -236,6 +238,13 @@ export function createAiExecutor(options: AiExecutorOptions): AiExecutor {
     const ticket = await loadTicket(context.runId);
     const params = effect.params ?? {};
     const org = ticket.organisationId;
+    const started = performance.now();
+    // What an LLM provider spent on this execution (reported even when it throws).
+    let llmSpend: AnthropicUsage | null = null;
+    // One ai_usage row per effect (usage.ts): the effect's key, else run + node + visit (equally stable across retries).
+    const usageKey = context.key ?? `${context.runId}:${effect.nodeId}:${effect.visit}`;
+    const usage = (fields: Pick<UsageRecord, 'provider' | 'answeredBy' | 'model' | 'inputTokens' | 'outputTokens' | 'costUsd' | 'latencyMs' | 'outcome' | 'detail'>) =>
+      recordUsage(db, { organisationId: org, idempotencyKey: usageKey, runId: context.runId, ticketId: ticket.id, nodeId: effect.nodeId, task: effect.task, ...fields });
     const provider = new LocalProvider();
     const input: AiTicketInput = { text: ticket.text, subject: ticket.subject, language: ticket.language, customerName: ticket.customerName };
     const field = typeof params.field === 'string' && params.field ? params.field : 'category';
@@ -243,8 +252,22 @@ export function createAiExecutor(options: AiExecutorOptions): AiExecutor {
     const chosen = typeof params.provider === 'string' && params.provider ? params.provider : defaultProvider;
     const anthropicOptions = await anthropicFor(org);
     const available = anthropicOptions ? ['anthropic', 'local'] : ['local'];
+    const fail = async (error: unknown): Promise<never> => {
+      await usage({
+        provider: chosen,
+        answeredBy: null,
+        model: llmSpend?.model ?? null,
+        inputTokens: llmSpend?.tokens.input ?? 0,
+        outputTokens: llmSpend?.tokens.output ?? 0,
+        costUsd: llmSpend ? llmSpend.costUsd : 0,
+        latencyMs: performance.now() - started,
+        outcome: 'error',
+        detail: (error as Error).message,
+      }).catch((e: unknown) => log.warn({ err: e, runId: context.runId }, 'could not record AI usage'));
+      throw error;
+    };
     if (!available.includes(chosen)) {
-      throw new EffectError(`AI provider "${chosen}" is not configured on this server (available: ${available.join(', ')}${chosen === 'anthropic' ? '; set FLOWDESK_ANTHROPIC_API_KEY or the organisation secret ai.anthropic_api_key' : ''})`, true);
+      return fail(new EffectError(`AI provider "${chosen}" is not configured on this server (available: ${available.join(', ')}${chosen === 'anthropic' ? '; set FLOWDESK_ANTHROPIC_API_KEY or the organisation secret ai.anthropic_api_key' : ''})`, true));
     }
 
     switch (effect.task) {
@@ -253,7 +276,7 @@ export function createAiExecutor(options: AiExecutorOptions): AiExecutor {
         classifyModelId = stored?.id ?? null;
         // Claude needs only the node's labels; the local model is then just its fallback.
         const llmLabels = chosen === 'anthropic' && Array.isArray(params.labels) && params.labels.length > 0;
-        if (!stored && !llmLabels) throw new EffectError(`no trained model for field ${field}: run \`${trainCommandHint(field)}\` (or --csv file.csv) first`, true);
+        if (!stored && !llmLabels) return fail(new EffectError(`no trained model for field ${field}: run \`${trainCommandHint(field)}\` (or --csv file.csv) first`, true));
         if (stored) provider.setClassifier(field, stored.model);
         break;
       }
@@ -286,15 +309,32 @@ export function createAiExecutor(options: AiExecutorOptions): AiExecutor {
     }
 
     const registry = new ProviderRegistry().register(provider);
-    if (anthropicOptions) registry.register(new AnthropicProvider({ ...anthropicOptions, fallback: provider }));
+    if (anthropicOptions) {
+      // Over the monthly budget, the LLM is not called: the local provider answers and says why.
+      const budget = chosen === 'anthropic' ? await budgetStatus(db, org, now()) : null;
+      if (budget?.exceeded) registry.register(new BudgetFallbackProvider('anthropic', provider, budgetReason(budget)));
+      else registry.register(new AnthropicProvider({ ...anthropicOptions, fallback: provider, onUsage: (u) => void (llmSpend = u) }));
+    }
     registry.setDefault(available.includes(defaultProvider) ? defaultProvider : 'local');
     let result: Awaited<ReturnType<typeof runAiTask>>;
     try {
       result = await runAiTask(registry, { task: effect.task, params }, input, signal);
     } catch (error) {
-      if (error instanceof AnthropicError) throw new EffectError(error.message, !error.retryable);
-      throw error;
+      if (error instanceof AnthropicError) return fail(new EffectError(error.message, !error.retryable));
+      return fail(error);
     }
+    const answered = result.output;
+    await usage({
+      provider: answered.fallback?.from ?? answered.provider,
+      answeredBy: answered.provider,
+      model: answered.fallback ? answered.fallback.model : answered.model,
+      inputTokens: answered.tokens?.input ?? 0,
+      outputTokens: answered.tokens?.output ?? 0,
+      costUsd: answered.tokens ? answered.costUsd : (answered.costUsd ?? 0),
+      latencyMs: answered.latencyMs,
+      outcome: answered.fallback ? 'fallback' : 'ok',
+      detail: answered.fallback?.reason ?? null,
+    });
     const ticketSteps: ActionStep[] = [];
     const out = result.output.output as Record<string, unknown>;
     if (effect.task === 'classify' && result.outcome === 'done') {

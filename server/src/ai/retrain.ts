@@ -13,10 +13,25 @@
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import type { Logger } from 'pino';
-import { LocalClassifier, MODEL_FORMAT_VERSION, retrainFromFeedback, type Correction, type Example } from '@flowdesk/ai';
+import { MODEL_FORMAT_VERSION, type ClassifierMode, type Correction, type Example } from '@flowdesk/ai';
 import type { Database } from '../db/types.ts';
 import { ERASED } from '../gdpr/scrub.ts';
 import { examplesFromTickets } from './models.ts';
+import { computeRetrain, trainFraction, type RetrainCompute } from './retrain-compute.ts';
+
+/** Where a retrain is: a fraction of the whole (0..1) and the stage (loading, training:<trainer stage>, storing). */
+export interface RetrainProgress {
+  fraction: number;
+  stage: string;
+}
+
+export interface RetrainOptions {
+  force?: boolean;
+  logger?: Logger;
+  onProgress?: (p: RetrainProgress) => void;
+  /** Where the model is computed; default in this thread (the training job uses a worker thread). */
+  compute?: RetrainCompute;
+}
 
 export interface RetrainResult {
   field: string;
@@ -73,7 +88,9 @@ async function corrections(db: Kysely<Database>, organisationId: string, field: 
  * Retrains the organisation's classify model for `field` from feedback when feedback arrived since it was
  * trained (`force`: also without new feedback). Stores the new model; the old row is kept.
  */
-export async function retrainField(db: Kysely<Database>, organisationId: string, field: string, options: { force?: boolean; logger?: Logger } = {}): Promise<RetrainResult> {
+export async function retrainField(db: Kysely<Database>, organisationId: string, field: string, options: RetrainOptions = {}): Promise<RetrainResult> {
+  const progress = options.onProgress ?? (() => {});
+  progress({ fraction: 0, stage: 'loading' });
   const base = await latestClassify(db, organisationId, field);
   if (!base) return { field, retrained: false, reason: `no classify model for field "${field}": train one first (flowdesk ai train --field ${field} --from-tickets)`, baseModelId: null, modelId: null, newFeedback: 0 };
   // The cut-off is read before the feedback, so a correction committed during training counts as new next time.
@@ -91,14 +108,19 @@ export async function retrainField(db: Kysely<Database>, organisationId: string,
   const rows = await corrections(db, organisationId, field);
   if (rows.length === 0) return { ...none, retrained: false, reason: 'no corrections of this field to learn from' };
 
-  const model = LocalClassifier.deserialize(new Uint8Array(base.blob));
   const fromTickets = base.metrics.source === 'tickets';
   let examples: Example[] | undefined;
   if (fromTickets) examples = await examplesFromTickets(db, organisationId, field);
+  progress({ fraction: 0.05, stage: 'training' });
   const started = performance.now();
-  const { model: next, report } = await retrainFromFeedback(model, rows, examples && examples.length > 0 ? { examples } : {});
+  const compute = options.compute ?? computeRetrain;
+  const next = await compute({ blob: new Uint8Array(base.blob), corrections: rows, ...(examples && { examples }) }, (p) =>
+    progress({ fraction: 0.05 + 0.9 * trainFraction(p, base.mode as ClassifierMode), stage: `training:${p.refit ? 'refit:' : ''}${p.stage}` }),
+  );
+  const report = next.report;
+  progress({ fraction: 0.96, stage: 'storing' });
   const metrics: Record<string, unknown> = {
-    ...next.report,
+    ...next.trainReport,
     source: fromTickets ? 'tickets' : base.metrics.source,
     labelNames: next.labels,
     retrain: {
@@ -121,12 +143,13 @@ export async function retrainField(db: Kysely<Database>, organisationId: string,
     if (latest?.id !== base.id) return null;
     return trx
       .insertInto('ai_models')
-      .values({ organisation_id: organisationId, task: 'classify', field, mode: next.mode, format_version: MODEL_FORMAT_VERSION, blob: Buffer.from(next.serialize()), metrics: JSON.stringify(metrics), trained_at: cutoff })
+      .values({ organisation_id: organisationId, task: 'classify', field, mode: next.mode, format_version: MODEL_FORMAT_VERSION, blob: Buffer.from(next.blob), metrics: JSON.stringify(metrics), trained_at: cutoff })
       .returning('id')
       .executeTakeFirstOrThrow();
   });
   if (!stored) return { ...none, retrained: false, reason: 'another model was stored for this field meanwhile; retrain again on top of it' };
   options.logger?.info({ organisationId, field, modelId: stored.id, from: base.id, strategy: report.strategy, corrections: report.corrections, accuracyAfter: report.accuracyAfter }, 'AI model retrained from feedback');
+  progress({ fraction: 1, stage: 'done' });
   return { field, retrained: true, baseModelId: base.id, modelId: stored.id, newFeedback, metrics };
 }
 
@@ -167,7 +190,21 @@ export interface ModelSummary {
   feedbackSince: number;
   /** Older models of the same task and field kept as history. */
   previousVersions: number;
+  /** The newest versions of this task and field, newest (the active one) first, at most MODEL_VERSIONS_LISTED. */
+  versions: ModelVersion[];
 }
+
+export interface ModelVersion {
+  id: string;
+  mode: string;
+  trainedAt: Date;
+  examples: number | null;
+  validationAccuracy: number | null;
+  /** How it was made: trained (CLI/demo), or a retrain's strategy (incremental / full). */
+  origin: string;
+}
+
+export const MODEL_VERSIONS_LISTED = 10;
 
 /** The latest model per (task, field) of an organisation, without blobs; `labelNames` left out of the metrics. */
 export async function listModels(db: Kysely<Database>, organisationId: string): Promise<ModelSummary[]> {
@@ -177,6 +214,20 @@ export async function listModels(db: Kysely<Database>, organisationId: string): 
            (SELECT count(*) FROM ai_feedback f WHERE f.organisation_id = m.organisation_id AND f.field = m.field AND m.task = 'classify' AND f.created_at > m.trained_at)::text AS feedback_since
     FROM (SELECT DISTINCT ON (task, field) * FROM ai_models WHERE organisation_id = ${organisationId} ORDER BY task, field, trained_at DESC, id DESC) m
     ORDER BY m.task, m.field`.execute(db);
+  // The newest versions per (task, field), metrics reduced to what a list shows (no blobs).
+  const history = await sql<{ id: string; task: string; field: string; mode: string; trained_at: Date; examples: string | null; accuracy: string | null; strategy: string | null }>`
+    SELECT id, task, field, mode, trained_at, metrics ->> 'examples' AS examples, metrics ->> 'validationAccuracy' AS accuracy, metrics #>> '{retrain,strategy}' AS strategy
+    FROM (SELECT *, row_number() OVER (PARTITION BY task, field ORDER BY trained_at DESC, id DESC) AS n FROM ai_models WHERE organisation_id = ${organisationId}) v
+    WHERE n <= ${MODEL_VERSIONS_LISTED}
+    ORDER BY task, field, n`.execute(db);
+  const versionsOf = new Map<string, ModelVersion[]>();
+  for (const v of history.rows) {
+    const key = `${v.task}:${v.field}`;
+    versionsOf.set(key, [
+      ...(versionsOf.get(key) ?? []),
+      { id: v.id, mode: v.mode, trainedAt: v.trained_at, examples: v.examples === null ? null : Number(v.examples), validationAccuracy: v.accuracy === null ? null : Number(v.accuracy), origin: v.strategy ? `retrain:${v.strategy}` : 'trained' },
+    ]);
+  }
   return rows.rows.map((r) => ({
     id: r.id,
     task: r.task,
@@ -186,5 +237,6 @@ export async function listModels(db: Kysely<Database>, organisationId: string): 
     metrics: r.metrics,
     feedbackSince: Number(r.feedback_since),
     previousVersions: Number(r.versions) - 1,
+    versions: versionsOf.get(`${r.task}:${r.field}`) ?? [],
   }));
 }

@@ -132,7 +132,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     ...(deps.secrets ? { secrets: deps.secrets } : {}),
   });
   await app.register(tokenRoutes, { prefix: '/api/tokens', db: deps.db });
-  await app.register(userRoutes, { prefix: '/api/users', db: deps.db });
+  await app.register(userRoutes, { prefix: '/api/users', db: deps.db, mailer, publicUrl });
   await app.register(portalRoutes, { prefix: '/api/portal', db: deps.db, runtime: deps.runtime, logger: deps.logger, mailer, publicUrl, cookieSecure: deps.auth?.cookieSecure ?? publicUrl.startsWith('https:'), ...deps.webForm });
   await app.register(workflowRoutes, { prefix: '/api/workflows', db: deps.db });
   await app.register(migrationRoutes, { prefix: '/api/workflows', db: deps.db, runtime: deps.runtime });
@@ -148,7 +148,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(webhookRoutes, { prefix: '/api', db: deps.db, runtime: deps.runtime, logger: deps.logger, secrets: deps.secrets, ...deps.webhooks });
   await app.register(auditRoutes, { prefix: '/api/audit', db: deps.db });
   await app.register(settingsRoutes, { prefix: '/api/settings', db: deps.db, secrets: deps.secrets });
-  await app.register(aiRoutes, { prefix: '/api/ai', db: deps.db, logger: deps.logger });
+  await app.register(aiRoutes, { prefix: '/api/ai', db: deps.db, runtime: deps.runtime });
   await app.register(slaRoutes, { prefix: '/api', db: deps.db, now: () => (deps.runtime as { now?: () => Date }).now?.() ?? new Date() });
 
   // Not readied here: the caller may still add plugins (static designer files); listen()/inject() boot it.

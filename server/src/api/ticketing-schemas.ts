@@ -159,6 +159,7 @@ export const ListTicketsQuery = Type.Object(
     priority: Type.Optional(StringEnum(PRIORITY_VALUES)),
     channel: Type.Optional(StringEnum(CHANNELS)),
     assigneeAgentId: Type.Optional(Uuid()),
+    unassigned: Type.Optional(Type.Boolean({ description: 'true: only tickets nobody is assigned to (not with assigneeAgentId)' })),
     teamId: Type.Optional(Uuid()),
     customerId: Type.Optional(Uuid()),
     tag: Type.Optional(Tag),
@@ -175,6 +176,21 @@ export const SearchQuery = Type.Object(
 );
 export const TicketHitSchema = Type.Object(
   { ticket: TicketFullSchema, rank: Type.Number(), snippet: Type.String({ description: 'Matching text with <mark>…</mark> around the terms' }) },
+  { additionalProperties: false },
+);
+
+/** A ticket's SLA clocks in a list: due times, when met, when breached (null: no target, not yet). */
+export const TicketSlaSummarySchema = Type.Object(
+  {
+    ticketId: Uuid(),
+    firstResponseDueAt: Nullable(DateTime()),
+    resolutionDueAt: Nullable(DateTime()),
+    firstResponseMetAt: Nullable(DateTime()),
+    resolutionMetAt: Nullable(DateTime()),
+    firstResponseBreachedAt: Nullable(DateTime()),
+    resolutionBreachedAt: Nullable(DateTime()),
+    paused: Type.Boolean({ description: 'The clocks stand still (a waiting status)' }),
+  },
   { additionalProperties: false },
 );
 
@@ -214,6 +230,7 @@ export const CreateAgentBody = Type.Object(
     skills: Type.Optional(Skills),
     capacity: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000 })),
     active: Type.Optional(Type.Boolean()),
+    calendarId: Type.Optional(NullableUuidInput({ description: 'Working hours (a business-hours calendar); null: always available' })),
     teamIds: Type.Optional(Type.Array(Uuid(), { maxItems: 100, uniqueItems: true })),
   },
   { additionalProperties: false },
@@ -224,6 +241,7 @@ export const UpdateAgentBody = Type.Object(
     skills: Type.Optional(Skills),
     capacity: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000 })),
     active: Type.Optional(Type.Boolean()),
+    calendarId: Type.Optional(NullableUuidInput({ description: 'Working hours (a business-hours calendar); null: always available' })),
     teamIds: Type.Optional(Type.Array(Uuid(), { maxItems: 100, uniqueItems: true, description: 'Replaces the memberships' })),
   },
   { additionalProperties: false, minProperties: 1 },

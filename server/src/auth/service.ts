@@ -104,10 +104,13 @@ export async function login(db: Kysely<Database>, input: LoginInput, meta: Reque
   return { user, token: session.token, csrfToken: session.csrfToken, expiresAt: session.expiresAt };
 }
 
-/** Creates a single-use token for a user; returns the raw value (sent by mail, never stored). */
-export async function issueSingleUseToken(db: Kysely<Database>, userId: string, purpose: 'password_reset' | 'magic_link', now = new Date()): Promise<string> {
+/**
+ * Creates a single-use token for a user; returns the raw value (sent by mail, never stored). `ttlMs` overrides
+ * the purpose's lifetime (an invitation's password link lives longer than a reset's).
+ */
+export async function issueSingleUseToken(db: Kysely<Database>, userId: string, purpose: 'password_reset' | 'magic_link', now = new Date(), ttlMs?: number): Promise<string> {
   const token = randomToken();
-  const ttl = purpose === 'password_reset' ? RESET_TOKEN_TTL_MS : MAGIC_LINK_TTL_MS;
+  const ttl = ttlMs ?? (purpose === 'password_reset' ? RESET_TOKEN_TTL_MS : MAGIC_LINK_TTL_MS);
   await db.insertInto('auth_tokens').values({ user_id: userId, purpose, token_hash: digest(token), expires_at: new Date(now.getTime() + ttl) }).execute();
   return token;
 }

@@ -15,6 +15,8 @@ import * as m0011 from './migrations/0011_message_sender.ts';
 import * as m0009 from './migrations/0009_audit_gdpr.ts';
 import * as m0012 from './migrations/0012_ai_provenance.ts';
 import * as m0013 from './migrations/0013_lean_transitions.ts';
+import * as m0014 from './migrations/0014_ai_usage_trainings.ts';
+import * as m0016 from './migrations/0016_timer_outbox.ts';
 
 /** In order. Names are stored in kysely_migration: never rename one that has shipped. */
 export const migrations: Record<string, Migration> = {
@@ -30,6 +32,8 @@ export const migrations: Record<string, Migration> = {
   '0011_message_sender': m0011,
   '0012_ai_provenance': m0012,
   '0013_lean_transitions': m0013,
+  '0014_ai_usage_trainings': m0014,
+  '0016_timer_outbox': m0016,
 };
 
 export class MigrationError extends Error {

@@ -101,6 +101,17 @@ export interface TasksTable {
   created_at: Timestamp;
 }
 
+/** A workflow timer not yet handed to pg-boss (migration 0016, runtime/timer-pump.ts). */
+export interface RunTimersTable {
+  run_id: string;
+  /** The scheduling effect's key, also the timer.fired event's idempotency key. Primary key: (run_id, key). */
+  key: string;
+  node_id: string;
+  visit: number;
+  timer_id: string;
+  fire_at: Timestamp;
+}
+
 /** Every table; each migration's tables live in their own file under tables/ and are joined here. */
 export interface Database extends TicketingTables, SlaTables, AiTables, WebhookTables, EmailTables, AuthTables, AuditTables {
   workflows: WorkflowsTable;
@@ -109,6 +120,7 @@ export interface Database extends TicketingTables, SlaTables, AiTables, WebhookT
   runs: RunsTable;
   run_history: RunHistoryTable;
   tasks: TasksTable;
+  run_timers: RunTimersTable;
 }
 
 export type Workflow = Selectable<WorkflowsTable>;

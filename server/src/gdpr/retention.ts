@@ -59,6 +59,7 @@ export async function purgeClosedTickets(
       const ids = tickets.map((t) => t.id);
       const runIds = (await trx.selectFrom('runs').select('id').where('ticket_id', 'in', ids).execute()).map((r) => r.id);
       if (runIds.length) {
+        await trx.deleteFrom('run_timers').where('run_id', 'in', runIds).execute();
         c.tasks = Number((await trx.deleteFrom('tasks').where('run_id', 'in', runIds).executeTakeFirst()).numDeletedRows);
         c.runHistory = Number((await trx.deleteFrom('run_history').where('run_id', 'in', runIds).executeTakeFirst()).numDeletedRows);
         c.runs = Number((await trx.deleteFrom('runs').where('id', 'in', runIds).executeTakeFirst()).numDeletedRows);

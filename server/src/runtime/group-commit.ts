@@ -18,7 +18,7 @@
 // whole group, with the members' row arrays concatenated, after every member's other statements: a group
 // of 4 events with a timer job each sends 4 compare-and-set writes and ONE job insert. This keeps each
 // event atomic with its jobs: the group is one transaction, a member whose statements carry jobs raises on
-// a compare-and-set miss (runtime.ts: WRITE_STEPS with $17 true), which rolls back the whole group, jobs
+// a compare-and-set miss (runtime.ts: writeStatement(plan, true)), which rolls back the whole group, jobs
 // included, before each member is sent again on its own with its own, unmerged statements.
 import type pg from 'pg';
 import { runBatch, type BatchStatement } from './pg-batch.ts';

@@ -1,8 +1,9 @@
 // Writes the outcome of one applied event: append-only history rows, the new run snapshot, the inline
-// bookkeeping effects and the effect jobs (enqueued through pg-boss in the same transaction, so a rollback
+// bookkeeping effects, the timers (run_timers rows; the timer pump hands them to pg-boss when they are
+// nearly due) and the effect jobs (enqueued through pg-boss in the same transaction, so a rollback
 // removes them and a commit keeps them — never one without the other).
 //
-// planWrite() turns the engine's steps into the parameters of WRITE_STEPS (sql.ts) and the pg-boss jobs.
+// planWrite() turns the engine's steps into the parts and values of WRITE_STEPS (sql.ts) and the pg-boss jobs.
 // Two ways run the plan, with the same SQL:
 // - writeInTransaction(): inside a Kysely transaction that holds the run's row lock (startRun, events with
 //   beforePersist, the fallback path), pg-boss jobs through fromKysely(trx);
@@ -10,11 +11,12 @@
 import { createHash } from 'node:crypto';
 import { CompiledQuery, type Transaction } from 'kysely';
 import { fromKysely, type JobInsert, type PgBoss } from 'pg-boss';
-import type { Effect, RunSnapshot } from '@flowdesk/engine';
+import { compile, type Effect, type RunSnapshot } from '@flowdesk/engine';
+import type { WorkflowDefinition } from '@flowdesk/schema';
 import type { Database, Run, RunStatusColumn } from '../db/types.ts';
 import type { BatchStatement } from './pg-batch.ts';
-import { TIMER_QUEUE, WORK_QUEUE } from './queues.ts';
-import { WRITE_STEPS } from './sql.ts';
+import { WORK_QUEUE } from './queues.ts';
+import { writeStepsStatement, type WriteParams, type WriteParts } from './sql.ts';
 
 /** One applied engine step, as the engine's advance() reports it. */
 export interface AppliedStep {
@@ -54,15 +56,42 @@ export interface RunWrite {
   eventKey: string | null;
   /** `context.visits` of the snapshot the steps start from ({} for a new run): which task a left node closes. */
   previousVisits: Readonly<Record<string, number>>;
+  /**
+   * Which nodes of the run's workflow schedule timers and which group each node is in (timerLayoutOf), so a
+   * write deletes pending timers only when it leaves a node (or a group) that can have one. Unknown
+   * (undefined): every node left is treated as one that may have timers.
+   */
+  timerLayout?: TimerLayout;
+}
+
+export interface TimerLayout {
+  /** Nodes whose timers are keyed by their own id: waits, nodes with escalations, groups with a timeout. */
+  nodes: ReadonlySet<string>;
+  /** Member node -> its group (a group's timer is keyed by the group and lives until the run leaves it). */
+  groupOf: ReadonlyMap<string, string>;
+}
+
+const timerLayouts = new WeakMap<WorkflowDefinition, TimerLayout>();
+
+export function timerLayoutOf(definition: WorkflowDefinition): TimerLayout {
+  let layout = timerLayouts.get(definition);
+  if (!layout) {
+    const compiled = compile(definition);
+    layout = { nodes: new Set([...compiled.timers.values()].map((t) => t.nodeId)), groupOf: compiled.groupOf };
+    timerLayouts.set(definition, layout);
+  }
+  return layout;
 }
 
 export interface WritePlan {
-  /** Parameters $1..$16 of WRITE_STEPS ($17, raise on mismatch, is the caller's choice). */
-  values: unknown[];
+  /** The parts of WRITE_STEPS this write needs and its values (`raise`, on a mismatch, is the caller's choice). */
+  parts: WriteParts;
+  values: Omit<WriteParams, 'raise'>;
   snapshotJson: string;
   sequence: number;
   workJobs: JobInsert<WorkJobData>[];
-  timerJobs: JobInsert<TimerJobData>[];
+  /** Timers written to run_timers. */
+  timers: TimerRow[];
 }
 
 interface HistoryRow {
@@ -73,6 +102,15 @@ interface HistoryRow {
   effects: Effect[];
   event_key: string | null;
   at: string;
+}
+
+/** A run_timers row as WRITE_STEPS takes it. */
+export interface TimerRow {
+  key: string;
+  node_id: string;
+  visit: number;
+  timer_id: string;
+  fire_at: string;
 }
 
 interface TaskRow {
@@ -89,13 +127,17 @@ export function planWrite(write: RunWrite, now: Date): WritePlan {
   let sequence = write.previousSequence;
   const history: HistoryRow[] = [];
   const workJobs: JobInsert<WorkJobData>[] = [];
-  const timerJobs: JobInsert<TimerJobData>[] = [];
+  let timers: TimerRow[] = [];
   const tasks: TaskRow[] = [];
   // A task is closed by (run, node, visit): the visit a node is left in is the one it was last entered in,
   // from an earlier step of this event or else from the snapshot the steps start from.
   const visits: Record<string, number> = { ...write.previousVisits };
   const leftNodes: string[] = [];
   const leftVisits: number[] = [];
+  // The (node, visit) pairs whose pending timers can only fire stale from now on: nodes left, groups left.
+  const cancelNodes: string[] = [];
+  const cancelVisits: number[] = [];
+  const layout = write.timerLayout;
   let ticketStatus: string | null = null;
 
   for (const [stepIndex, step] of steps.entries()) {
@@ -112,15 +154,22 @@ export function planWrite(write: RunWrite, now: Date): WritePlan {
     if (step.from && step.from !== step.to) {
       leftNodes.push(step.from);
       leftVisits.push(visits[step.from] ?? 0);
+      if (!layout || layout.nodes.has(step.from)) {
+        cancelNodes.push(step.from);
+        cancelVisits.push(visits[step.from] ?? 0);
+      }
+      const group = layout?.groupOf.get(step.from);
+      if (group !== undefined && layout!.groupOf.get(step.to) !== group && layout!.nodes.has(group)) {
+        cancelNodes.push(group);
+        cancelVisits.push(visits[group] ?? 0);
+      }
     }
     for (const [effectIndex, effect] of step.effects.entries()) {
       const key = `${runId}:${sequence}:${effectIndex}`;
       switch (effect.type) {
         case 'timer.schedule':
-          timerJobs.push({
-            data: { runId, key, nodeId: effect.nodeId, visit: effect.visit, timerId: effect.timerId, fireAt: effect.fireAt },
-            startAfter: effect.fireAt,
-          });
+          visits[effect.nodeId] = effect.visit;
+          timers.push({ key, node_id: effect.nodeId, visit: effect.visit, timer_id: effect.timerId, fire_at: effect.fireAt });
           break;
         case 'task.open':
           visits[effect.nodeId] = effect.visit;
@@ -142,26 +191,47 @@ export function planWrite(write: RunWrite, now: Date): WritePlan {
     }
   }
 
+  // A timer of a node (or group) that a later step of this event leaves, or of a run that completes, could
+  // only fire as a stale event: it is not written at all (WRITE_STEPS deletes such timers of earlier events).
+  const completed = write.status === 'completed';
+  if (completed) timers = [];
+  else if (cancelNodes.length > 0 && timers.length > 0) timers = timers.filter((t) => !cancelNodes.some((node, i) => node === t.node_id && cancelVisits[i] === t.visit));
   const snapshotJson = JSON.stringify(write.snapshot);
-  const values = [
-    runId,
-    write.previousSequence,
+  const mayHaveTimers = layout === undefined || layout.nodes.size > 0;
+  const parts: WriteParts = {
+    closeTasks: leftNodes.length > 0,
+    openTasks: tasks.length > 0,
+    ticketStatus: ticketStatus !== null && write.ticketId !== null,
+    cancelTimers: completed && mayHaveTimers ? 'all' : cancelNodes.length > 0 ? 'left' : 'none',
+    scheduleTimers: timers.length > 0,
+  };
+  const values: Omit<WriteParams, 'raise'> = {
+    run_id: runId,
+    expected_sequence: write.previousSequence,
     sequence,
-    snapshotJson,
-    write.state,
-    write.status,
-    write.error,
+    snapshot: snapshotJson,
+    state: write.state,
+    status: write.status,
+    error: write.error,
     now,
-    write.status === 'completed' ? now : null,
-    write.eventKey,
-    JSON.stringify(history),
-    leftNodes,
-    leftVisits,
-    JSON.stringify(tasks),
-    ticketStatus !== null ? write.ticketId : null,
-    ticketStatus,
-  ];
-  return { values, snapshotJson, sequence, workJobs, timerJobs };
+    completed_at: completed ? now : null,
+    event_key: write.eventKey,
+    history: JSON.stringify(history),
+    left_nodes: leftNodes,
+    left_visits: leftVisits,
+    cancel_nodes: cancelNodes,
+    cancel_visits: cancelVisits,
+    tasks: JSON.stringify(tasks),
+    ticket_id: ticketStatus !== null ? write.ticketId : null,
+    ticket_status: ticketStatus,
+    timers: JSON.stringify(timers),
+  };
+  return { parts, values, snapshotJson, sequence, workJobs, timers };
+}
+
+/** The plan's WRITE_STEPS statement; with `raise`, a compare-and-set miss raises (SQLSTATE 40001). */
+export function writeStatement(plan: WritePlan, raise: boolean): BatchStatement {
+  return writeStepsStatement(plan.parts, { ...plan.values, raise });
 }
 
 /** The run row WRITE_STEPS returned (null when its compare-and-set did not match), with the new snapshot. */
@@ -177,12 +247,11 @@ export function movedRun(row: Record<string, unknown> | undefined, snapshot: Run
  */
 export async function writeInTransaction(trx: Transaction<Database>, boss: PgBoss, write: RunWrite, now = new Date()): Promise<{ run: Run; plan: WritePlan }> {
   const plan = planWrite(write, now);
-  const result = await trx.executeQuery<Record<string, unknown>>(CompiledQuery.raw(WRITE_STEPS.text, [...plan.values, false]));
+  const { text, values } = writeStatement(plan, false);
+  const result = await trx.executeQuery<Record<string, unknown>>(CompiledQuery.raw(text, values));
   const run = movedRun(result.rows[0], write.snapshot);
   if (!run) throw new Error(`run ${write.runId} was not at sequence ${write.previousSequence} although its row was locked`);
-  const db = fromKysely(trx);
-  if (plan.workJobs.length > 0) await boss.insert(WORK_QUEUE, plan.workJobs, { db });
-  if (plan.timerJobs.length > 0) await boss.insert(TIMER_QUEUE, plan.timerJobs, { db });
+  if (plan.workJobs.length > 0) await boss.insert(WORK_QUEUE, plan.workJobs, { db: fromKysely(trx) });
   return { run, plan };
 }
 
@@ -214,7 +283,6 @@ export async function jobStatements(boss: PgBoss, plan: WritePlan): Promise<Batc
     if (calls !== 1) throw new Error(`pg-boss insert into ${queue} issued ${calls} statements, expected 1`);
   };
   await insert(WORK_QUEUE, plan.workJobs);
-  await insert(TIMER_QUEUE, plan.timerJobs);
   return statements;
 }
 

@@ -28,6 +28,8 @@ export const RETENTION_CRON = process.env.FLOWDESK_RETENTION_CRON || '17 3 * * *
 export const AI_RETRAIN_QUEUE = 'flowdesk.ai-retrain';
 /** When the retrain job runs (UTC cron); FLOWDESK_AI_RETRAIN_CRON overrides. Default: nightly at 02:41. */
 export const AI_RETRAIN_CRON = process.env.FLOWDESK_AI_RETRAIN_CRON || '41 2 * * *';
+/** Retrainings asked for through the API (server/src/ai/trainings.ts): one job per ai_trainings row. */
+export const AI_TRAINING_QUEUE = 'flowdesk.ai-training';
 
 export interface RuntimeTuning {
   /** Attempts after the first before a failing effect answers with the `error` outcome. */
@@ -105,6 +107,12 @@ function queueOptions(tuning: RuntimeTuning): Record<string, Omit<Queue, 'name'>
     [AI_RETRAIN_QUEUE]: {
       retryLimit: 2,
       retryDelay: 600,
+      expireInSeconds: 3600,
+    },
+    // A failed training is recorded on its row (no retry); a retry only takes over from a crashed worker.
+    [AI_TRAINING_QUEUE]: {
+      retryLimit: 2,
+      retryDelay: 5,
       expireInSeconds: 3600,
     },
     [WEBHOOK_QUEUE]: {

@@ -14,10 +14,11 @@ import type { Database, Run, RunStatusColumn } from '../db/types.ts';
 import { conflict, invalidInput, notFound } from '../errors.ts';
 import { DefinitionCache } from './definitions.ts';
 import { GroupCommitter, type GroupCommitOptions } from './group-commit.ts';
-import { jobStatements, movedRun, planWrite, writeInTransaction, type AppliedStep, type RunWrite } from './persist.ts';
+import { jobStatements, movedRun, planWrite, timerLayoutOf, writeInTransaction, writeStatement, type AppliedStep, type RunWrite } from './persist.ts';
+import { resolveBusinessTimers } from './business-timers.ts';
 import { WORK_QUEUE } from './queues.ts';
 import { RunCache } from './run-cache.ts';
-import { LOAD_RUN, RUN_MOVED_SQLSTATE, statement, WRITE_STEPS } from './sql.ts';
+import { LOAD_RUN, RUN_MOVED_SQLSTATE } from './sql.ts';
 import { ticketFacts } from './ticket-facts.ts';
 import { deliverTicketEvents, enqueueTicketEvents, type TicketEventBatch } from './ticket-events.ts';
 
@@ -160,6 +161,7 @@ export class Runtime {
       })
       .execute();
     const steps = appliedSteps(result);
+    await resolveBusinessTimers(trx, input.ticketId ?? null, steps);
     const { run, plan } = await writeInTransaction(trx, this.boss, {
       runId,
       previousSequence: 0,
@@ -171,6 +173,7 @@ export class Runtime {
       error: errorOf(result.snapshot),
       eventKey: null,
       previousVisits: {},
+      timerLayout: timerLayoutOf(definition),
     });
     this.logger.info({ runId, workflow: definition.key, state: run.state }, 'run started');
     return { run, steps, snapshotJson: plan.snapshotJson };
@@ -263,11 +266,12 @@ export class Runtime {
         }
         return { applied: false, reason: result.ignoredReason ?? 'event changes nothing in the current state', run, steps };
       }
+      await resolveBusinessTimers(this.db, run.ticket_id, steps);
       const write = this.#runWrite(run, result.snapshot, definition, steps, eventKey);
       const plan = planWrite(write, new Date());
       const jobs = await jobStatements(this.boss, plan);
       // With jobs in the batch a miss must raise, so that the job inserts after it roll back too.
-      const batch = [statement(WRITE_STEPS, [...plan.values, jobs.length > 0]), ...jobs];
+      const batch = [writeStatement(plan, jobs.length > 0), ...jobs];
       let moved: Run | null;
       try {
         // With other events of this process that are ready at the same time: one round trip, one commit.
@@ -300,6 +304,7 @@ export class Runtime {
       error: errorOf(snapshot),
       eventKey,
       previousVisits: (run.snapshot as RunSnapshot).context.visits,
+      timerLayout: timerLayoutOf(definition),
     };
   }
 
@@ -340,6 +345,7 @@ export class Runtime {
         if (options.beforePersist) throw new EventNotApplied(ignored);
         return ignored;
       }
+      await resolveBusinessTimers(trx, run.ticket_id, steps);
       const write = this.#runWrite(run, result.snapshot, definition, steps, options.eventKey ?? null);
       const { run: updated, plan } = await writeInTransaction(trx, this.boss, write);
       return { applied: true, run: updated, steps, snapshotJson: plan.snapshotJson };
@@ -381,6 +387,7 @@ export class Runtime {
         }));
         await trx.updateTable('tasks').set({ status: 'cancelled' }).where('run_id', '=', runId).where('status', '=', 'open').execute();
         await trx.updateTable('runs').set({ workflow_version_id: input.toVersionId }).where('id', '=', runId).execute();
+        await resolveBusinessTimers(trx, run.ticket_id, steps);
         const write = this.#runWrite(run, result.snapshot, definition, steps, null);
         const { run: updated } = await writeInTransaction(trx, this.boss, write);
         this.logger.info({ runId, from: run.state, to: target, fromVersion: input.fromVersion, toVersion: input.toVersion }, 'run migrated');

@@ -12,6 +12,7 @@ import { SLA_QUEUE, TICKET_EVENT_QUEUE, TIMER_QUEUE, WORK_QUEUE, tuningFromEnv, 
 import { deliverTicketEvents, type TicketEventBatch } from './ticket-events.ts';
 import { slaAfterChange } from '../ticketing/sla-hooks.ts';
 import type { TimerJobData, WorkJobData } from './persist.ts';
+import { startTimerPump, type TimerPumpOptions } from './timer-pump.ts';
 import { EffectError, applyTicketSteps, runHttpSteps } from './effects/action.ts';
 import { noAiProvider, type AiExecutor, type AiResult } from './effects/ai.ts';
 import { handleSlaTimer } from '../sla/worker.ts';
@@ -26,6 +27,8 @@ import { RETENTION_CRON, RETENTION_QUEUE } from './queues.ts';
 import { runRetention } from '../gdpr/retention.ts';
 import { AI_RETRAIN_CRON, AI_RETRAIN_QUEUE } from './queues.ts';
 import { retrainAll } from '../ai/retrain.ts';
+import { AI_TRAINING_QUEUE } from './queues.ts';
+import { runTraining, type TrainingJobData } from '../ai/trainings.ts';
 
 export interface WorkerOptions {
   /** Parallel fetch loops per queue in this process. */
@@ -36,6 +39,8 @@ export interface WorkerOptions {
   email?: EmailConfig;
   /** Decrypts webhook endpoint secrets (server/src/secrets). */
   secrets?: SecretBox;
+  /** The timer pump that hands due run_timers rows to pg-boss (timer-pump.ts); interval default: polling interval. */
+  timerPump?: TimerPumpOptions;
 }
 
 export interface Workers {
@@ -72,6 +77,7 @@ export async function startWorkers(runtime: Runtime, options: WorkerOptions = {}
 
   await runtime.boss.work<WorkJobData>(WORK_QUEUE, common, settleEach((job) => handleWork(runtime, job, tuning, ai)));
   await runtime.boss.work<TimerJobData>(TIMER_QUEUE, common, settleEach((job) => handleTimer(runtime, job)));
+  const timerPump = startTimerPump(runtime.db, runtime.boss, log, { intervalMs: tuning.pollingIntervalSeconds * 1000, ...options.timerPump });
   // Usually already delivered right after commit; this catches a process that died before it could.
   await runtime.boss.work<TicketEventBatch>(TICKET_EVENT_QUEUE, common, settleEach((job) => deliverTicketEvents(runtime, job.data)));
   await runtime.boss.work<SlaJobData>(SLA_QUEUE, common, settleEach(async (job) => void (await handleSlaTimer(runtime, job.data))));
@@ -91,9 +97,12 @@ export async function startWorkers(runtime: Runtime, options: WorkerOptions = {}
     const results = await retrainAll(runtime.db, log);
     if (results.length > 0) log.info({ retrained: results.filter((r) => r.retrained).length, fields: results.length }, 'AI retrain job done');
   }));
+  // Retrainings asked for through the API (POST /api/ai/retrain): one at a time per process, computed in a worker thread.
+  await runtime.boss.work<TrainingJobData>(AI_TRAINING_QUEUE, { ...common, batchSize: 1, localConcurrency: 1 }, settleEach(async (job) => void (await runTraining(runtime.db, job.data.trainingId, { logger: log }))));
   log.info({ concurrency: common.localConcurrency }, 'workers started');
   return {
     async stop() {
+      await timerPump.stop();
       await emailDispatcher.stop();
       await runtime.boss.offWork(EMAIL_OUTBOUND_QUEUE);
       await runtime.boss.offWork(WORK_QUEUE);
@@ -103,6 +112,7 @@ export async function startWorkers(runtime: Runtime, options: WorkerOptions = {}
       await runtime.boss.offWork(WEBHOOK_QUEUE);
       await runtime.boss.offWork(RETENTION_QUEUE);
       await runtime.boss.offWork(AI_RETRAIN_QUEUE);
+      await runtime.boss.offWork(AI_TRAINING_QUEUE);
     },
   };
 }
@@ -163,7 +173,7 @@ async function execute(effect: Effect, key: string, tuning: RuntimeTuning, ai: A
       return { outcome: 'done', output: http.length > 0 ? { http } : {} };
     }
     case 'ai.run':
-      return ai(effect, AbortSignal.timeout(tuning.effectTimeoutMs), { runId });
+      return ai(effect, AbortSignal.timeout(tuning.effectTimeoutMs), { runId, key });
     default:
       throw new EffectError(`effect type ${effect.type} is not executed by workers`, true);
   }

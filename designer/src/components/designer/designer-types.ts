@@ -15,6 +15,12 @@ export interface KindData {
   diffState?: DiffStatus | null;
 }
 
+/** Data of an outcome edge (DesignerEdge): its lane among the edges leaving the same node, and how many there are. */
+export interface OutcomeEdgeData {
+  lane: number;
+  lanes: number;
+}
+
 /** Highlight of a run (simulator or inspector) on the canvas. */
 export interface RunHighlight {
   current: string | null;

@@ -1,8 +1,10 @@
 // The duration picker's model: an ISO 8601 duration (the schema's `iso-duration` format: weeks, days, hours,
 // minutes, seconds; no years or months) as a number and one unit. The largest unit that holds the value
 // exactly wins, so "PT90M" is 90 minutes and "PT2H" is 2 hours; values the units cannot hold (seconds,
-// "PT0.5S") stay editable as ISO text.
+// "PT0.5S") stay editable as ISO text. A duration may count business hours only (`businessHours` next to it in
+// the params, optionally with a `calendar` name): see businessHoursHint below and docs/sla.md.
 import { formatDuration, parseIsoDuration, toIsoDuration } from '@flowdesk/schema';
+import { request } from '../../api/client.ts';
 
 export const DURATION_UNITS = [
   { unit: 'minutes', label: 'minutes', ms: 60_000 },
@@ -54,4 +56,40 @@ export function amountProblem(text: string): string | null {
   if (!Number.isFinite(n)) return 'Enter a number.';
   if (n <= 0) return 'Enter a number greater than 0.';
   return null;
+}
+
+// ---- business hours ----
+
+/** The calendars a business-hours duration can name, loaded once per page (GET /api/calendars, needs sla.read). */
+let calendarNames: Promise<string[] | null> | null = null;
+
+/**
+ * Names of the organisation's business-hours calendars, sorted; null when they cannot be listed (no sla.read,
+ * server unreachable): the picker then takes the name as text. A failure is not cached, the next call asks again.
+ */
+export function loadCalendarNames(): Promise<string[] | null> {
+  calendarNames ??= request<{ calendars: { name: string }[] }>('GET', '/calendars').then(
+    (r) => r.calendars.map((c) => c.name).sort((a, b) => a.localeCompare(b)),
+    () => {
+      calendarNames = null;
+      return null;
+    },
+  );
+  return calendarNames;
+}
+
+/** Forget the loaded names (tests; after a calendar was created elsewhere). */
+export function resetCalendarNames(): void {
+  calendarNames = null;
+}
+
+/** Which calendar a business-hours duration counts in, in words (the server's rule: docs/sla.md). */
+export function businessHoursHint(calendar: string | undefined, known: readonly string[] | null): string {
+  if (calendar) {
+    const missing = known !== null && !known.includes(calendar);
+    return missing
+      ? `Counts only the open hours of the calendar “${calendar}”, which does not exist (yet): until it does, the ticket's SLA calendar applies, else every hour counts (24/7).`
+      : `Counts only the open hours of the calendar “${calendar}”: nights, weekends and holidays do not count.`;
+  }
+  return "Counts only the open hours of the calendar of the ticket's SLA policy: nights, weekends and holidays do not count. A ticket without an SLA calendar counts every hour (24/7).";
 }

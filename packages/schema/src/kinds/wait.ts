@@ -1,6 +1,6 @@
 import { escalationOutcomes } from '../node-spec.ts';
 import type { NodeSpec, OutcomeSpec } from '../node-spec.ts';
-import { duration, escalationsSchema, list, name, object } from '../schema-parts.ts';
+import { businessHoursProperties, duration, escalationsSchema, list, name, object } from '../schema-parts.ts';
 
 export const waitSpec: NodeSpec<'wait'> = {
   kind: 'wait',
@@ -13,6 +13,8 @@ export const waitSpec: NodeSpec<'wait'> = {
     'Wait parameters.',
     {
       duration: duration('Leave by "elapsed" after this long (ISO 8601, e.g. "PT30M").'),
+      // businessHours / calendar qualify `duration` (escalations carry their own).
+      ...businessHoursProperties,
       resumeOn: list('Leave by "resumed" when one of these ticket events arrives, e.g. "customer.replied".', name('Event name.'), 20, {
         minItems: 1,
         uniqueItems: true,

@@ -49,6 +49,11 @@ export async function listRuns(db: Executor, filter: RunFilter): Promise<RunRow[
   return query.orderBy('r.created_at', 'desc').orderBy('r.id', 'desc').limit(filter.limit + 1).execute();
 }
 
+/** A ticket's runs, newest first (a ticket has a handful: one per matching workflow and trigger). */
+export async function listRunsOfTicket(db: Executor, ticketId: string): Promise<RunRow[]> {
+  return runsWithWorkflow(db).where('r.ticket_id', '=', ticketId).orderBy('r.created_at', 'desc').orderBy('r.id', 'desc').limit(200).execute();
+}
+
 export async function listHistory(db: Executor, runId: string): Promise<RunHistoryRow[]> {
   return db.selectFrom('run_history').selectAll().where('run_id', '=', runId).orderBy('sequence', 'asc').execute();
 }

@@ -41,6 +41,8 @@ export interface TicketFilter {
   priority?: string;
   channel?: string;
   assigneeAgentId?: string;
+  /** Only tickets nobody is assigned to. */
+  unassigned?: boolean;
   teamId?: string;
   customerId?: string;
   tag?: string;
@@ -64,6 +66,7 @@ export async function listTickets(db: Executor, filter: TicketFilter): Promise<T
   if (filter.priority) query = query.where('t.priority', '=', filter.priority);
   if (filter.channel) query = query.where('t.channel', '=', filter.channel);
   if (filter.assigneeAgentId) query = query.where('t.assignee_agent_id', '=', filter.assigneeAgentId);
+  if (filter.unassigned) query = query.where('t.assignee_agent_id', 'is', null);
   if (filter.teamId) query = query.where('t.team_id', '=', filter.teamId);
   if (filter.customerId) query = query.where('t.customer_id', '=', filter.customerId);
   if (filter.tag) query = query.where(sql<boolean>`t.tags @> ARRAY[${filter.tag}]::text[]`);
@@ -71,6 +74,16 @@ export async function listTickets(db: Executor, filter: TicketFilter): Promise<T
   if (filter.createdTo) query = query.where('t.created_at', '<', new Date(filter.createdTo));
   if (filter.after) query = query.where(sql<boolean>`(t.created_at, t.id) < (${filter.after.createdAt}::timestamptz, ${filter.after.id}::uuid)`);
   return query.orderBy('t.created_at', 'desc').orderBy('t.id', 'desc').limit(filter.limit + 1).execute();
+}
+
+/** The SLA clocks of a page of tickets (one primary-key lookup per ticket), for the inbox's due/breached badges. */
+export async function listSlaSummaries(db: Executor, ticketIds: readonly string[]) {
+  if (ticketIds.length === 0) return [];
+  return db
+    .selectFrom('ticket_sla')
+    .select(['ticket_id', 'first_response_due_at', 'resolution_due_at', 'first_response_met_at', 'resolution_met_at', 'first_response_breached_at', 'resolution_breached_at', 'paused_since'])
+    .where('ticket_id', 'in', [...ticketIds])
+    .execute();
 }
 
 export type TicketHitRow = Ticket & { rank: number; snippet: string };

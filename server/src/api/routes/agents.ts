@@ -1,4 +1,5 @@
-// Teams and agents: minimal create / list / read / change, with skills, capacity, active and membership.
+// Teams and agents: minimal create / list / read / change, with skills, capacity, active, working hours
+// (calendarId) and membership.
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Transaction } from 'kysely';
@@ -22,6 +23,13 @@ async function checkIds(request: FastifyRequest, trx: Transaction<Database>, tab
   const known = new Set(found.map((r) => r.id));
   const missing = ids.findIndex((id) => !known.has(id));
   if (missing >= 0) throw invalidInput(`${path}/${missing}: does not exist`, [{ path: `${path}/${missing}`, message: `${path}/${missing}: does not exist` }]);
+}
+
+/** An agent's working-hours calendar must be one of the organisation's calendars. */
+async function checkCalendar(request: FastifyRequest, trx: Transaction<Database>, calendarId: string | null | undefined) {
+  if (!calendarId) return;
+  const found = await trx.selectFrom('calendars').select('id').where('id', '=', calendarId).where('organisation_id', '=', organisationOf(request)).executeTakeFirst();
+  if (!found) throw invalidInput('/body/calendarId: no such calendar in this organisation', [{ path: '/body/calendarId', message: '/body/calendarId: no such calendar in this organisation' }]);
 }
 
 export const teamRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db'>> = async (app, { db }) => {
@@ -80,9 +88,10 @@ export const agentRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db'>> = async
     const email = await withRequestPaths(async () => normaliseIdentity('email', b.email, '/email'), '/body');
     const id = await db.transaction().execute(async (trx) => {
       await checkIds(request, trx, 'teams', b.teamIds ?? [], '/body/teamIds');
+      await checkCalendar(request, trx, b.calendarId);
       const agent = await trx
         .insertInto('agents')
-        .values({ organisation_id: organisationOf(request), name: b.name, email, skills: b.skills ?? [], ...(b.capacity !== undefined ? { capacity: b.capacity } : {}), ...(b.active !== undefined ? { active: b.active } : {}) })
+        .values({ organisation_id: organisationOf(request), name: b.name, email, skills: b.skills ?? [], calendar_id: b.calendarId ?? null, ...(b.capacity !== undefined ? { capacity: b.capacity } : {}), ...(b.active !== undefined ? { active: b.active } : {}) })
         .returning('id')
         .executeTakeFirstOrThrow();
       if (b.teamIds?.length) await trx.insertInto('team_members').values(b.teamIds.map((team_id) => ({ team_id, agent_id: agent.id }))).execute();
@@ -100,9 +109,11 @@ export const agentRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db'>> = async
 
   app.patch('/:id', { config: { access: 'directory.write' }, schema: { tags, summary: 'Change an agent (teamIds replaces the memberships)', params: IdParams, body: UpdateAgentBody, response: withErrors({ 200: AgentResponse }) } }, async (request) => {
     await agentDto(request, request.params.id);
-    const { teamIds, ...rest } = request.body;
+    const { teamIds, calendarId, ...rest } = request.body;
+    const changes = { ...rest, ...(calendarId !== undefined ? { calendar_id: calendarId } : {}) };
     await db.transaction().execute(async (trx) => {
-      if (Object.keys(rest).length > 0) await trx.updateTable('agents').set(rest).where('id', '=', request.params.id).execute();
+      await checkCalendar(request, trx, calendarId);
+      if (Object.keys(changes).length > 0) await trx.updateTable('agents').set(changes).where('id', '=', request.params.id).execute();
       if (teamIds !== undefined) {
         await checkIds(request, trx, 'teams', teamIds, '/body/teamIds');
         await trx.deleteFrom('team_members').where('agent_id', '=', request.params.id).execute();

@@ -153,7 +153,62 @@ async function planMigration(db: Kysely<Database>, workflowId: string, body: Mig
   return { workflowKey: workflow.key, from, to, mapping, runs, byState, problems };
 }
 
+const RunCountsSchema = Type.Object(
+  {
+    versions: Type.Array(
+      Type.Object(
+        {
+          version: Type.Integer(),
+          runs: Type.Integer({ description: 'Unfinished runs (running, waiting or stuck) on this version' }),
+          byState: Type.Array(Type.Object({ state: Type.String({ description: 'Node the runs are at' }), runs: Type.Integer() }, { additionalProperties: false })),
+        },
+        { additionalProperties: false },
+      ),
+      { description: 'Versions with at least one unfinished run, oldest first' },
+    ),
+  },
+  { additionalProperties: false },
+);
+
 export const migrationRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db'> & { runtime: ApiRuntime }> = async (app, { db, runtime }) => {
+  app.get(
+    '/:id/run-counts',
+    {
+      config: { access: 'workflows.read' },
+      schema: {
+        tags,
+        summary: 'Unfinished runs per version and node (what a migration could move)',
+        description:
+          'For each published version of the workflow that has unfinished runs (running, waiting or stuck): how many, and at which node. ' +
+          'Counts only, no run or ticket data. The designer\'s "Move runs" page starts from it.',
+        params: IdParams,
+        response: withErrors({ 200: RunCountsSchema }),
+      },
+    },
+    async (request) => {
+      const workflow = await repo.findWorkflow(db, request.params.id);
+      if (!workflow) throw notFound('workflow', request.params.id);
+      const rows = await db
+        .selectFrom('runs')
+        .innerJoin('workflow_versions', 'workflow_versions.id', 'runs.workflow_version_id')
+        .select(['workflow_versions.version', 'runs.state', (eb) => eb.fn.countAll<string>().as('runs')])
+        .where('workflow_versions.workflow_id', '=', workflow.id)
+        .where('runs.status', '<>', 'completed')
+        .groupBy(['workflow_versions.version', 'runs.state'])
+        .orderBy('workflow_versions.version')
+        .orderBy('runs.state')
+        .execute();
+      const versions = new Map<number, { version: number; runs: number; byState: { state: string; runs: number }[] }>();
+      for (const row of rows) {
+        let entry = versions.get(row.version);
+        if (!entry) versions.set(row.version, (entry = { version: row.version, runs: 0, byState: [] }));
+        entry.runs += Number(row.runs);
+        entry.byState.push({ state: row.state, runs: Number(row.runs) });
+      }
+      return { versions: [...versions.values()] };
+    },
+  );
+
   app.post(
     '/:id/migrations/preview',
     {

@@ -283,7 +283,8 @@ export const runRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db' | 'runtime'
         summary: 'This run as a saved simulation case',
         description:
           "A WorkflowTestCase (see the definition format's `tests`): the run's start ticket, the events people and workers sent (rule results are left out: " +
-          'the engine evaluates rules itself), and the path, node and status it reached as the expectation. Add it to the workflow draft to keep this behaviour under test.',
+          'the engine evaluates rules itself), and the path, node and status it reached as the expectation. Add it to the workflow draft to keep this behaviour under test. ' +
+          '409 FD_CONFLICT for a run that was moved to another version: a case replays one version, the message names the migration (versions, history sequence).',
         params: IdParams,
         response: withErrors({
           200: Type.Object(
@@ -300,7 +301,7 @@ export const runRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db' | 'runtime'
       const snapshot = row.snapshot as { context?: { endStatus?: string | null } };
       const testCase = historyToTestCase(
         definition,
-        history.map((h) => ({ event: h.event, toState: h.to_state, fromState: h.from_state })),
+        history.map((h) => ({ event: h.event, toState: h.to_state, fromState: h.from_state, sequence: h.sequence })),
         { id: row.id, status: row.status, state: row.state, endStatus: snapshot.context?.endStatus ?? null },
       );
       return { testCase, workflowId: row.workflow_id, workflowKey: row.workflow_key, version: row.workflow_version };

@@ -1,11 +1,12 @@
 // Organisation settings that belong to security: secrets (SMTP password, AI API keys...) stored encrypted
-// and never returned, and the retention policy. Admin only (settings.manage); every change is audited as
-// settings.changed, without secret values.
+// and never returned, the retention policy, and the monthly AI budget (server/src/ai/usage.ts). Admin only
+// (settings.manage); every change is audited as settings.changed, without secret values.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { recordAudit } from '../../audit/index.ts';
 import { FlowdeskError, notFound } from '../../errors.ts';
 import { organisationSecretContext } from '../../secrets/index.ts';
+import { MICRO, budgetStatus } from '../../ai/usage.ts';
 import type { ApiDeps } from '../deps.ts';
 import { DateTime, Nullable, withErrors } from '../schemas.ts';
 import { rejectNul } from './ticketing-common.ts';
@@ -23,6 +24,23 @@ const SecretSchema = Type.Object({ name: Type.String(), updatedAt: DateTime() },
 const PutSecretBody = Type.Object({ value: Type.String({ minLength: 1, maxLength: 10_000, description: 'The secret; stored encrypted, never returned' }) }, { additionalProperties: false });
 const RetentionSchema = Type.Object(
   { closedTicketDays: Nullable(Type.Integer({ minimum: 1, maximum: 36_500, description: 'Resolved/closed tickets older than this are purged daily; null keeps them forever' })) },
+  { additionalProperties: false },
+);
+
+const AiBudgetBody = Type.Object(
+  {
+    monthlyUsd: Nullable(
+      Type.Number({ exclusiveMinimum: 0, maximum: 1_000_000, description: 'Monthly (UTC calendar month) spending limit of LLM providers in USD; null = no limit' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+const AiBudgetSchema = Type.Object(
+  {
+    monthlyUsd: Nullable(Type.Number()),
+    spentThisMonthUsd: Type.Number({ description: 'Recorded LLM cost since the 1st of this month (UTC)' }),
+    exceeded: Type.Boolean({ description: 'When true, nodes asking for an LLM provider are answered by the local provider' }),
+  },
   { additionalProperties: false },
 );
 
@@ -120,6 +138,51 @@ export const settingsRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db' | 'sec
         }
       });
       return { closedTicketDays: days };
+    },
+  );
+
+  app.get(
+    '/ai-budget',
+    { config: { access: 'settings.manage' }, schema: { tags, summary: 'Get the monthly AI budget', response: withErrors({ 200: AiBudgetSchema }) } },
+    async (request) => {
+      const status = await budgetStatus(db, organisationOf(request));
+      return { monthlyUsd: status.monthlyUsd, spentThisMonthUsd: status.spentThisMonthUsd, exceeded: status.exceeded };
+    },
+  );
+
+  app.put(
+    '/ai-budget',
+    {
+      config: { access: 'settings.manage' },
+      schema: {
+        tags,
+        summary: 'Set the monthly AI budget',
+        description:
+          'When the organisation\'s recorded LLM cost this calendar month (UTC) reaches monthlyUsd, AI nodes that ask for an LLM provider (anthropic) are answered by the local provider, ' +
+          'and their result explains why (fallback.reason). null removes the limit.',
+        body: AiBudgetBody,
+        response: withErrors({ 200: AiBudgetSchema }),
+      },
+    },
+    async (request) => {
+      const origin = auditOrigin(request);
+      const usd = request.body.monthlyUsd;
+      const micro = usd === null ? null : Math.round(usd * MICRO);
+      if (micro !== null && micro < 1) throw new FlowdeskError('FD_INVALID_INPUT', 400, 'monthlyUsd must be at least 0.000001', [{ path: '/body/monthlyUsd', message: '/body/monthlyUsd: must be at least 0.000001' }]);
+      await db.transaction().execute(async (trx) => {
+        const before = await trx.selectFrom('ai_settings').select('monthly_budget_micro_usd').where('organisation_id', '=', origin.organisationId).forUpdate().executeTakeFirst();
+        await trx
+          .insertInto('ai_settings')
+          .values({ organisation_id: origin.organisationId, monthly_budget_micro_usd: micro })
+          .onConflict((oc) => oc.column('organisation_id').doUpdateSet({ monthly_budget_micro_usd: micro, updated_at: new Date() }))
+          .execute();
+        const previous = before?.monthly_budget_micro_usd == null ? null : Number(before.monthly_budget_micro_usd) / MICRO;
+        if (previous !== (micro === null ? null : micro / MICRO)) {
+          await recordAudit(trx, { ...origin, action: 'settings.changed', target: { type: 'ai_budget', id: origin.organisationId }, before: { monthlyUsd: previous }, after: { monthlyUsd: micro === null ? null : micro / MICRO } });
+        }
+      });
+      const status = await budgetStatus(db, origin.organisationId);
+      return { monthlyUsd: status.monthlyUsd, spentThisMonthUsd: status.spentThisMonthUsd, exceeded: status.exceeded };
     },
   );
 };

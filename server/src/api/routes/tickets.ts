@@ -1,5 +1,6 @@
 // Tickets: create (any channel's REST entry), list with filters and keyset pagination, full-text search,
-// read with thread, reply / internal note, change, download attachments, apply a macro.
+// read with thread, reply / internal note, change, download attachments, apply a macro; the ticket's runs
+// and their open task/approval steps, and submitting one (the agent workspace, ../ticket-tasks.ts).
 import { sendAttachment } from '../attachment-response.ts';
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
@@ -10,10 +11,15 @@ import { can } from '../../auth/principal.ts';
 import { ticketVisible } from '../../auth/scope.ts';
 import { addMessage, applyMacro, createTicket, updateTicket } from '../../ticketing/index.ts';
 import type { ApiDeps } from '../deps.ts';
-import { findDefinitions, findRun, type RunRow } from '../repos/runs.repo.ts';
+import { findDefinitions, findRun, listRunsOfTicket, type RunRow } from '../repos/runs.repo.ts';
+import { recordAudit } from '../../audit/index.ts';
+import { FlowdeskError } from '../../errors.ts';
+import { ErrorCodes } from '../errors.ts';
+import { listOpenTasks, SubmitTaskBody, taskEvent, TicketTaskParams, TicketTaskSchema, toTicketTask } from '../ticket-tasks.ts';
+import { auditOrigin } from './security-common.ts';
 import { findCustomer, identitiesOf as customerIdentities } from '../repos/customers.repo.ts';
 import { decodeKeyset, decodeOffset, encodeKeyset, encodeOffset } from '../repos/keyset.ts';
-import { findAttachment, findTicket, listThread, listTickets, searchTickets } from '../repos/tickets.repo.ts';
+import { findAttachment, findTicket, listSlaSummaries, listThread, listTickets, searchTickets } from '../repos/tickets.repo.ts';
 import { DEFAULT_PAGE_SIZE, IdParams, Nullable, RunSchema, withErrors } from '../schemas.ts';
 import { indexNodes, toRun } from '../serialize.ts';
 import {
@@ -28,6 +34,7 @@ import {
   TicketFullSchema,
   TicketHitSchema,
   TicketMacroParams,
+  TicketSlaSummarySchema,
   UpdateTicketBody,
 } from '../ticketing-schemas.ts';
 import { toCustomer, toMessage, toTicketFull } from '../ticketing-serialize.ts';
@@ -44,6 +51,21 @@ export const ticketRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db' | 'runti
     const rows = (await Promise.all(runIds.map((id) => findRun(db, id)))).filter((row): row is RunRow => row !== undefined);
     const definitions = await findDefinitions(db, [...new Set(rows.map((row) => row.workflow_version_id))]);
     return rows.map((row) => toRun(row, indexNodes(definitions.get(row.workflow_version_id))));
+  }
+
+  const isoOrNull = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString());
+  /** The SLA clocks of a page of tickets (absent for tickets without an SLA). */
+  async function slaOf(ticketIds: readonly string[]) {
+    return (await listSlaSummaries(db, ticketIds)).map((r) => ({
+      ticketId: r.ticket_id,
+      firstResponseDueAt: isoOrNull(r.first_response_due_at),
+      resolutionDueAt: isoOrNull(r.resolution_due_at),
+      firstResponseMetAt: isoOrNull(r.first_response_met_at),
+      resolutionMetAt: isoOrNull(r.resolution_met_at),
+      firstResponseBreachedAt: isoOrNull(r.first_response_breached_at),
+      resolutionBreachedAt: isoOrNull(r.resolution_breached_at),
+      paused: r.paused_since !== null,
+    }));
   }
 
   /** A ticket outside the caller's scope is a 404, not a 403: its existence is not disclosed. */
@@ -119,13 +141,20 @@ export const ticketRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db' | 'runti
       schema: {
         tags,
         summary: 'List tickets',
-        description: 'Newest first, keyset pagination on (createdAt, id): pass nextCursor back as cursor; null on the last page.',
+        description:
+          'Newest first, keyset pagination on (createdAt, id): pass nextCursor back as cursor; null on the last page. ' +
+          '`sla` has the SLA clocks of the tickets of the page that have an SLA.',
         querystring: ListTicketsQuery,
-        response: withErrors({ 200: Type.Object({ tickets: Type.Array(TicketFullSchema), nextCursor: Nullable(Type.String()) }, { additionalProperties: false }) }),
+        response: withErrors({
+          200: Type.Object({ tickets: Type.Array(TicketFullSchema), nextCursor: Nullable(Type.String()), sla: Type.Array(TicketSlaSummarySchema) }, { additionalProperties: false }),
+        }),
       },
     },
     async (request) => {
       const q = request.query;
+      if (q.unassigned && q.assigneeAgentId) {
+        throw invalidInput('/querystring/unassigned: cannot be combined with assigneeAgentId', [{ path: '/querystring/unassigned', message: '/querystring/unassigned: cannot be combined with assigneeAgentId' }]);
+      }
       const limit = q.limit ?? DEFAULT_PAGE_SIZE;
       const rows = await listTickets(db, {
         scope: scopeOf(request),
@@ -133,6 +162,7 @@ export const ticketRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db' | 'runti
         priority: q.priority,
         channel: q.channel,
         assigneeAgentId: q.assigneeAgentId,
+        unassigned: q.unassigned === true,
         teamId: q.teamId,
         customerId: q.customerId,
         tag: q.tag,
@@ -142,7 +172,7 @@ export const ticketRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db' | 'runti
         limit,
       });
       const page = rows.slice(0, limit);
-      return { tickets: page.map(toTicketFull), nextCursor: rows.length > limit ? encodeKeyset(page[page.length - 1]!) : null };
+      return { tickets: page.map(toTicketFull), nextCursor: rows.length > limit ? encodeKeyset(page[page.length - 1]!) : null, sla: await slaOf(page.map((t) => t.id)) };
     },
   );
 
@@ -157,7 +187,9 @@ export const ticketRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db' | 'runti
           "Postgres full-text search (websearch_to_tsquery('english', q)) over subjects, bodies and every message; ranked with ts_rank_cd " +
           '(subject matches first), with highlighted snippets (ts_headline). Pass nextCursor back as cursor.',
         querystring: SearchQuery,
-        response: withErrors({ 200: Type.Object({ hits: Type.Array(TicketHitSchema), nextCursor: Nullable(Type.String()) }, { additionalProperties: false }) }),
+        response: withErrors({
+          200: Type.Object({ hits: Type.Array(TicketHitSchema), nextCursor: Nullable(Type.String()), sla: Type.Array(TicketSlaSummarySchema) }, { additionalProperties: false }),
+        }),
       },
     },
     async (request) => {
@@ -168,6 +200,7 @@ export const ticketRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db' | 'runti
       return {
         hits: page.map((row) => ({ ticket: toTicketFull(row), rank: Number(row.rank), snippet: row.snippet })),
         nextCursor: rows.length > limit ? encodeOffset(offset + limit) : null,
+        sla: await slaOf(page.map((t) => t.id)),
       };
     },
   );
@@ -303,6 +336,87 @@ export const ticketRoutes: FastifyPluginAsyncTypebox<Pick<ApiDeps, 'db' | 'runti
         changed: result.changed,
         runs: await runDtos(result.runs.map((r) => r.id)),
       };
+    },
+  );
+
+  // ---- the ticket's workflow: runs and their open human steps ----
+
+  app.get(
+    '/:id/runs',
+    {
+      config: { access: 'runs.read' },
+      schema: {
+        tags,
+        summary: "A ticket's workflow runs",
+        description: 'Newest first, with each run\'s current node. Follow one live with GET /api/runs/{id}/stream.',
+        params: IdParams,
+        response: withErrors({ 200: Type.Object({ runs: Type.Array(RunSchema) }, { additionalProperties: false }) }),
+      },
+    },
+    async (request) => {
+      const ticket = await loadTicket(request, request.params.id);
+      const rows = await listRunsOfTicket(db, ticket.id);
+      const definitions = await findDefinitions(db, [...new Set(rows.map((row) => row.workflow_version_id))]);
+      return { runs: rows.map((row) => toRun(row, indexNodes(definitions.get(row.workflow_version_id)))) };
+    },
+  );
+
+  app.get(
+    '/:id/tasks',
+    {
+      config: { access: 'runs.read' },
+      schema: {
+        tags,
+        summary: "The open task and approval steps of a ticket's runs",
+        description:
+          "Oldest first. A task carries its node's form (JSON Schema and JSON Forms layout, from the workflow version its run is pinned to) and actions; " +
+          'an approval carries how many approvals it needs and the votes so far. Submit one with POST /api/tickets/{id}/tasks/{taskId}.',
+        params: IdParams,
+        response: withErrors({ 200: Type.Object({ tasks: Type.Array(TicketTaskSchema) }, { additionalProperties: false }) }),
+      },
+    },
+    async (request) => {
+      const ticket = await loadTicket(request, request.params.id);
+      return { tasks: (await listOpenTasks(db, ticket.id)).map(toTicketTask) };
+    },
+  );
+
+  app.post(
+    '/:id/tasks/:taskId',
+    {
+      config: { access: 'runs.write' },
+      schema: {
+        tags,
+        summary: 'Complete a task or vote on an approval',
+        description:
+          'A task takes `action` (one of its actions) and `data` (validated against its form; each problem at /body/data/<field>); an approval takes ' +
+          '`decision` and an optional `comment`. The server sends the run event (task.submit / approval.vote) with the signed-in user as actor or ' +
+          'approver, for the visit the task belongs to, in one transaction. 404 when the task is not open any more; 409 FD_EVENT_NOT_APPLICABLE when ' +
+          'the run moved on meanwhile. Audited as run.task_submitted. Answers the run and the ticket\'s open tasks after the event.',
+        params: TicketTaskParams,
+        body: SubmitTaskBody,
+        response: withErrors({ 200: Type.Object({ run: RunSchema, tasks: Type.Array(TicketTaskSchema) }, { additionalProperties: false }) }),
+      },
+    },
+    async (request) => {
+      const ticket = await loadTicket(request, request.params.id);
+      const [row] = await listOpenTasks(db, ticket.id, request.params.taskId);
+      if (!row) throw notFound('open task', request.params.taskId);
+      const task = toTicketTask(row);
+      const principal = principalOf(request);
+      const event = taskEvent(task, request.body, principal.email);
+      const result = await deps.runtime.sendEvent(task.runId, event);
+      if (!result.applied) {
+        throw new FlowdeskError(ErrorCodes.eventNotApplicable, 409, result.reason ?? 'the run is no longer waiting for this step');
+      }
+      await recordAudit(db, {
+        ...auditOrigin(request),
+        action: 'run.task_submitted',
+        target: { type: 'task', id: task.id },
+        after: { runId: task.runId, ticketId: ticket.id, nodeId: task.nodeId, visit: task.visit, kind: task.kind, ...(event.type === 'task.submit' ? { action: event.action } : { decision: event.decision }) },
+      });
+      const [runs, open] = await Promise.all([runDtos([task.runId]), listOpenTasks(db, ticket.id)]);
+      return { run: runs[0]!, tasks: open.map(toTicketTask) };
     },
   );
 };

@@ -16,6 +16,8 @@ export interface AiResult {
 /** Which run the effect belongs to (the effect itself carries only node, visit and params). */
 export interface AiRunContext {
   runId: string;
+  /** The effect's idempotency key (the same on every retry); keys the node's ai_usage row. */
+  key?: string;
 }
 
 export type AiExecutor = (effect: AiTaskEffect, signal: AbortSignal, context: AiRunContext) => Promise<AiResult>;
