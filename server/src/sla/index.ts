@@ -1,5 +1,6 @@
 // The SLA engine: business-hours arithmetic (pure), policies and per-ticket SLA state, breach timers.
-// See docs/sla.md. The ticketing service calls applySla on creation and onTicketChanged on changes.
+// See docs/sla.md. The ticketing service calls applySla on creation and onTicketChanged on changes; the
+// REST routes administer an organisation's calendars and policies through admin.ts (scoped and audited).
 export * from './business-hours.ts';
 export {
   applySla,
@@ -22,5 +23,21 @@ export {
   type MetricView,
   type MetricStatus,
 } from './service.ts';
+export {
+  listCalendars,
+  getCalendar,
+  createCalendar,
+  updateCalendar,
+  deleteCalendar,
+  listPolicies,
+  getPolicy,
+  createPolicy,
+  updatePolicy,
+  deletePolicy,
+  SLA_AUDIT_ACTIONS,
+  type SlaChangeOrigin,
+  type CalendarInput,
+  type PolicyInput,
+} from './admin.ts';
 export { handleSlaTimer, breachEventKey, SLA_BREACHED_EVENT, type SlaWorkerDeps, type BreachOutcome } from './worker.ts';
 export type { SlaMetric, SlaTarget, SlaTargets, SlaConditions, TicketSlaRow, SlaBreachRow, SlaPolicyRow, CalendarRow } from '../db/tables/sla.ts';

@@ -133,7 +133,8 @@ export async function onTicketChanged(executor: SlaExecutor, boss: SlaBoss, tick
   return inTransaction(executor, (trx) => reconcile(trx, boss, ticketId, now));
 }
 
-function inTransaction<T>(executor: SlaExecutor, work: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+/** Runs `work` in `executor` when it is already a transaction, else in a new one. */
+export function inTransaction<T>(executor: SlaExecutor, work: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
   if (executor.isTransaction) return work(executor as Transaction<Database>);
   return executor.transaction().execute(work);
 }

@@ -41,6 +41,22 @@ describe('SchemaForm (generated from paramsSchema with JSON Forms)', () => {
     wait.unmount();
   });
 
+  it('keeps what the user typed when the validation mode changes (JSON Forms restarts from its data prop)', async () => {
+    const wrapper = await mounted('approval', structuredClone(nodeCatalog.approval.defaults));
+    await wrapper.setProps({ hideErrors: true });
+    const title = wrapper.findAll('input').find((i) => (i.element as HTMLInputElement).value === 'Approve the request');
+    await title!.setValue('Typed before the mode changed');
+    await title!.trigger('change');
+    await flushPromises();
+    // The parent does not echo the value back (as a form that keeps its own draft would not): only the mode changes.
+    await wrapper.setProps({ hideErrors: false });
+    await flushPromises();
+    const values = wrapper.findAll('input').map((i) => (i.element as HTMLInputElement).value);
+    expect(values).toContain('Typed before the mode changed');
+    expect(wrapper.emitted('update:modelValue')?.at(-1)?.[0]).toMatchObject({ title: 'Typed before the mode changed' });
+    wrapper.unmount();
+  });
+
   it('does not echo the initial data back as a change', async () => {
     const wrapper = await mounted('ai.classify', { field: 'category' });
     expect(wrapper.emitted('update:modelValue')).toBeUndefined();

@@ -2,19 +2,34 @@
 // (due times, remaining business time, pause, breaches). Structure is checked by the route schemas
 // (closed objects); a calendar's meaning (known IANA zone, start < end, no overlaps, real dates) by the
 // SLA module, both reported with JSON pointers under /body.
+// Everything works in the signed-in principal's organisation: another organisation's calendar or policy is
+// a 404 like an unknown id, and every change is audited (sla.calendar.* / sla.policy.*) in its transaction.
 import { scopeOf } from '../../auth/plugin.ts';
 import { ticketVisible } from '../../auth/scope.ts';
 import { findTicket } from '../repos/tickets.repo.ts';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type, type Static } from 'typebox';
+import { Type } from 'typebox';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/types.ts';
-import { DEFAULT_ORGANISATION_ID } from '../../db/tables/ticketing.ts';
 import type { CalendarRow, SlaPolicyRow } from '../../db/tables/sla.ts';
-import { conflict, invalidInput, notFound } from '../../errors.ts';
-import { calendarIssues, WEEKDAYS } from '../../sla/business-hours.ts';
-import { calendarSelection, getTicketSla, type MetricView } from '../../sla/service.ts';
+import { notFound } from '../../errors.ts';
+import {
+  createCalendar,
+  createPolicy,
+  deleteCalendar,
+  deletePolicy,
+  getCalendar,
+  getPolicy,
+  listCalendars,
+  listPolicies,
+  updateCalendar,
+  updatePolicy,
+} from '../../sla/admin.ts';
+import { WEEKDAYS } from '../../sla/business-hours.ts';
+import { getTicketSla, type MetricView } from '../../sla/service.ts';
 import { DateTime, IdParams, Nullable, NullableUuidInput, StringEnum, Uuid, withErrors } from '../schemas.ts';
+import { auditOrigin } from './security-common.ts';
+import { organisationOf, rejectNul, withRequestPaths } from './ticketing-common.ts';
 
 const TIME_PATTERN = '^(?:[01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$';
 const DATE_PATTERN = '^[0-9]{4}-[0-9]{2}-[0-9]{2}$';
@@ -33,7 +48,6 @@ const WeeklyHours = Type.Object(Object.fromEntries(WEEKDAYS.map((d) => [d, Type.
 });
 const CalendarBody = Type.Object(
   {
-    organisationId: Type.Optional(Uuid({ description: 'Defaults to the default organisation' })),
     name: Type.String({ minLength: 1, maxLength: 200 }),
     timezone: Type.String({ minLength: 1, maxLength: 100, description: 'IANA time zone, e.g. "Europe/Berlin"' }),
     weeklyHours: WeeklyHours,
@@ -73,7 +87,6 @@ const Conditions = Type.Object(
 );
 const PolicyBody = Type.Object(
   {
-    organisationId: Type.Optional(Uuid({ description: 'Defaults to the default organisation' })),
     name: Type.String({ minLength: 1, maxLength: 200 }),
     calendarId: Type.Optional(NullableUuidInput({ description: 'Business-hours calendar; null or absent: clocks run 24/7' })),
     active: Type.Optional(Type.Boolean()),
@@ -84,7 +97,6 @@ const PolicyBody = Type.Object(
   },
   { additionalProperties: false },
 );
-type PolicyInput = Static<typeof PolicyBody>;
 const PolicySchema = Type.Object(
   {
     id: Uuid(),
@@ -134,7 +146,8 @@ const TicketSlaSchema = Type.Object(
   { additionalProperties: false },
 );
 
-const OrgQuery = Type.Object({ organisationId: Type.Optional(Uuid()) }, { additionalProperties: false });
+/** The lists take no parameters: they always list the signed-in user's organisation (organisationId is refused). */
+const NoQuery = Type.Object({}, { additionalProperties: false });
 
 // ---- serialisation ----
 
@@ -172,47 +185,6 @@ function toPolicy(row: SlaPolicyRow) {
 
 const toMetric = (m: MetricView) => ({ ...m, dueAt: isoOrNull(m.dueAt), metAt: isoOrNull(m.metAt), breachedAt: isoOrNull(m.breachedAt) });
 
-// ---- checks ----
-
-function checkCalendar(body: Static<typeof CalendarBody>): void {
-  const issues = calendarIssues({ timezone: body.timezone, weeklyHours: body.weeklyHours, holidays: body.holidays });
-  if (issues.length === 0) return;
-  const details = issues.map((i) => ({ path: `/body${i.path}`, message: `/body${i.path}: ${i.message}` }));
-  const more = details.length > 1 ? ` (and ${details.length - 1} more problem${details.length > 2 ? 's' : ''})` : '';
-  throw invalidInput(`${details[0]!.message}${more}`, details);
-}
-
-async function checkPolicyRefs(db: Kysely<Database>, organisationId: string, body: PolicyInput): Promise<void> {
-  if (body.calendarId) {
-    const cal = await db.selectFrom('calendars').select('organisation_id').where('id', '=', body.calendarId).executeTakeFirst();
-    if (!cal || cal.organisation_id !== organisationId) {
-      throw invalidInput(`calendar ${JSON.stringify(body.calendarId)} does not exist in this organisation`, [
-        { path: '/body/calendarId', message: '/body/calendarId: no such calendar in this organisation' },
-      ]);
-    }
-  }
-}
-
-async function requireOrganisation(db: Kysely<Database>, id: string): Promise<void> {
-  const org = await db.selectFrom('organisations').select('id').where('id', '=', id).executeTakeFirst();
-  if (!org) throw invalidInput(`organisation ${JSON.stringify(id)} does not exist`, [{ path: '/body/organisationId', message: '/body/organisationId: no such organisation' }]);
-}
-
-const nameTaken = (what: string, name: string) =>
-  conflict(`a ${what} named ${JSON.stringify(name)} already exists in this organisation`, [{ path: '/body/name', message: '/body/name: is already used' }]);
-
-function policyValues(body: PolicyInput) {
-  return {
-    name: body.name,
-    calendar_id: body.calendarId ?? null,
-    active: body.active ?? true,
-    position: body.position ?? 0,
-    targets: JSON.stringify(body.targets),
-    pause_statuses: body.pauseStatuses ?? ['waiting_customer', 'on_hold'],
-    conditions: body.conditions ? JSON.stringify(body.conditions) : null,
-  };
-}
-
 export interface SlaRouteOptions {
   db: Kysely<Database>;
   /** The clock for remaining-time figures (the runtime's injected clock in tests). */
@@ -220,46 +192,31 @@ export interface SlaRouteOptions {
 }
 
 export const slaRoutes: FastifyPluginAsyncTypebox<SlaRouteOptions> = async (app, { db, now = () => new Date() }) => {
+  // A name holding U+0000 (which Postgres text and jsonb cannot store) is a 400 naming the field.
+  app.addHook('preValidation', rejectNul);
+
   // ---- calendars ----
   const calendarTags = ['sla'];
-  const calendarById = (id: string) => db.selectFrom('calendars').select(calendarSelection()).where('id', '=', id).executeTakeFirst();
 
   app.post(
     '/calendars',
-    { config: { access: 'sla.write' }, schema: { tags: calendarTags, summary: 'Create a business-hours calendar', body: CalendarBody, response: withErrors({ 201: Type.Object({ calendar: CalendarSchema }, { additionalProperties: false }) }) } },
+    { config: { access: 'sla.write' }, schema: { tags: calendarTags, summary: 'Create a business-hours calendar', description: "In the signed-in user's organisation.", body: CalendarBody, response: withErrors({ 201: Type.Object({ calendar: CalendarSchema }, { additionalProperties: false }) }) } },
     async (request, reply) => {
-      const body = request.body;
-      checkCalendar(body);
-      const organisationId = body.organisationId ?? DEFAULT_ORGANISATION_ID;
-      await requireOrganisation(db, organisationId);
-      const inserted = await db
-        .insertInto('calendars')
-        .values({ organisation_id: organisationId, name: body.name, timezone: body.timezone, weekly_hours: JSON.stringify(body.weeklyHours), holidays: body.holidays, created_at: new Date(), updated_at: new Date() })
-        .onConflict((oc) => oc.columns(['organisation_id', 'name']).doNothing())
-        .returning('id')
-        .executeTakeFirst();
-      if (!inserted) throw nameTaken('calendar', body.name);
-      return reply.code(201).send({ calendar: toCalendar((await calendarById(inserted.id))!) });
+      const row = await withRequestPaths(() => createCalendar(db, auditOrigin(request), request.body), '/body');
+      return reply.code(201).send({ calendar: toCalendar(row) });
     },
   );
 
   app.get(
     '/calendars',
-    { config: { access: 'sla.read' }, schema: { tags: calendarTags, summary: 'List calendars', querystring: OrgQuery, response: withErrors({ 200: Type.Object({ calendars: Type.Array(CalendarSchema) }, { additionalProperties: false }) }) } },
-    async (request) => {
-      const rows = await db.selectFrom('calendars').select(calendarSelection()).where('organisation_id', '=', request.query.organisationId ?? DEFAULT_ORGANISATION_ID).orderBy('name').execute();
-      return { calendars: rows.map(toCalendar) };
-    },
+    { config: { access: 'sla.read' }, schema: { tags: calendarTags, summary: "List the organisation's calendars", querystring: NoQuery, response: withErrors({ 200: Type.Object({ calendars: Type.Array(CalendarSchema) }, { additionalProperties: false }) }) } },
+    async (request) => ({ calendars: (await listCalendars(db, organisationOf(request))).map(toCalendar) }),
   );
 
   app.get(
     '/calendars/:id',
-    { config: { access: 'sla.read' }, schema: { tags: calendarTags, summary: 'Get a calendar', params: IdParams, response: withErrors({ 200: Type.Object({ calendar: CalendarSchema }, { additionalProperties: false }) }) } },
-    async (request) => {
-      const row = await calendarById(request.params.id);
-      if (!row) throw notFound('calendar', request.params.id);
-      return { calendar: toCalendar(row) };
-    },
+    { config: { access: 'sla.read' }, schema: { tags: calendarTags, summary: 'Get a calendar', description: "404 when it is not one of the organisation's.", params: IdParams, response: withErrors({ 200: Type.Object({ calendar: CalendarSchema }, { additionalProperties: false }) }) } },
+    async (request) => ({ calendar: toCalendar(await getCalendar(db, organisationOf(request), request.params.id)) }),
   );
 
   app.put(
@@ -276,21 +233,8 @@ export const slaRoutes: FastifyPluginAsyncTypebox<SlaRouteOptions> = async (app,
       },
     },
     async (request) => {
-      const body = request.body;
-      checkCalendar(body);
-      const existing = await calendarById(request.params.id);
-      if (!existing) throw notFound('calendar', request.params.id);
-      if (body.organisationId && body.organisationId !== existing.organisation_id) {
-        throw invalidInput('a calendar cannot move to another organisation', [{ path: '/body/organisationId', message: '/body/organisationId: cannot be changed' }]);
-      }
-      const clash = await db.selectFrom('calendars').select('id').where('organisation_id', '=', existing.organisation_id).where('name', '=', body.name).where('id', '<>', existing.id).executeTakeFirst();
-      if (clash) throw nameTaken('calendar', body.name);
-      await db
-        .updateTable('calendars')
-        .set({ name: body.name, timezone: body.timezone, weekly_hours: JSON.stringify(body.weeklyHours), holidays: body.holidays, updated_at: new Date() })
-        .where('id', '=', existing.id)
-        .execute();
-      return { calendar: toCalendar((await calendarById(existing.id))!) };
+      const row = await withRequestPaths(() => updateCalendar(db, auditOrigin(request), request.params.id, request.body), '/body');
+      return { calendar: toCalendar(row) };
     },
   );
 
@@ -298,64 +242,33 @@ export const slaRoutes: FastifyPluginAsyncTypebox<SlaRouteOptions> = async (app,
     '/calendars/:id',
     { config: { access: 'sla.write' }, schema: { tags: calendarTags, summary: 'Delete a calendar that no policy or agent uses', params: IdParams, response: withErrors({ 204: Type.Null() }) } },
     async (request, reply) => {
-      const id = request.params.id;
-      if (!(await calendarById(id))) throw notFound('calendar', id);
-      const policy = await db.selectFrom('sla_policies').select('name').where('calendar_id', '=', id).executeTakeFirst();
-      if (policy) throw conflict(`calendar is used by SLA policy ${JSON.stringify(policy.name)}`);
-      const agent = await db.selectFrom('agents').select('name').where('calendar_id', '=', id).executeTakeFirst();
-      if (agent) throw conflict(`calendar is the working hours of agent ${JSON.stringify(agent.name)}`);
-      await db.deleteFrom('calendars').where('id', '=', id).execute();
+      await deleteCalendar(db, auditOrigin(request), request.params.id);
       return reply.code(204).send(null);
     },
   );
 
   // ---- policies ----
   const policyTags = ['sla'];
-  const policyById = (id: string) => db.selectFrom('sla_policies').selectAll().where('id', '=', id).executeTakeFirst();
 
   app.post(
     '/sla-policies',
-    { config: { access: 'sla.write' }, schema: { tags: policyTags, summary: 'Create an SLA policy', body: PolicyBody, response: withErrors({ 201: Type.Object({ policy: PolicySchema }, { additionalProperties: false }) }) } },
+    { config: { access: 'sla.write' }, schema: { tags: policyTags, summary: 'Create an SLA policy', description: "In the signed-in user's organisation; calendarId must be one of its calendars.", body: PolicyBody, response: withErrors({ 201: Type.Object({ policy: PolicySchema }, { additionalProperties: false }) }) } },
     async (request, reply) => {
-      const body = request.body;
-      const organisationId = body.organisationId ?? DEFAULT_ORGANISATION_ID;
-      await requireOrganisation(db, organisationId);
-      await checkPolicyRefs(db, organisationId, body);
-      const row = await db
-        .insertInto('sla_policies')
-        .values({ organisation_id: organisationId, ...policyValues(body), created_at: new Date(), updated_at: new Date() })
-        .onConflict((oc) => oc.columns(['organisation_id', 'name']).doNothing())
-        .returningAll()
-        .executeTakeFirst();
-      if (!row) throw nameTaken('policy', body.name);
+      const row = await withRequestPaths(() => createPolicy(db, auditOrigin(request), request.body), '/body');
       return reply.code(201).send({ policy: toPolicy(row) });
     },
   );
 
   app.get(
     '/sla-policies',
-    { config: { access: 'sla.read' }, schema: { tags: policyTags, summary: 'List SLA policies in the order they are tried', querystring: OrgQuery, response: withErrors({ 200: Type.Object({ policies: Type.Array(PolicySchema) }, { additionalProperties: false }) }) } },
-    async (request) => {
-      const rows = await db
-        .selectFrom('sla_policies')
-        .selectAll()
-        .where('organisation_id', '=', request.query.organisationId ?? DEFAULT_ORGANISATION_ID)
-        .orderBy('position')
-        .orderBy('created_at')
-        .orderBy('id')
-        .execute();
-      return { policies: rows.map(toPolicy) };
-    },
+    { config: { access: 'sla.read' }, schema: { tags: policyTags, summary: "List the organisation's SLA policies in the order they are tried", querystring: NoQuery, response: withErrors({ 200: Type.Object({ policies: Type.Array(PolicySchema) }, { additionalProperties: false }) }) } },
+    async (request) => ({ policies: (await listPolicies(db, organisationOf(request))).map(toPolicy) }),
   );
 
   app.get(
     '/sla-policies/:id',
-    { config: { access: 'sla.read' }, schema: { tags: policyTags, summary: 'Get an SLA policy', params: IdParams, response: withErrors({ 200: Type.Object({ policy: PolicySchema }, { additionalProperties: false }) }) } },
-    async (request) => {
-      const row = await policyById(request.params.id);
-      if (!row) throw notFound('SLA policy', request.params.id);
-      return { policy: toPolicy(row) };
-    },
+    { config: { access: 'sla.read' }, schema: { tags: policyTags, summary: 'Get an SLA policy', description: "404 when it is not one of the organisation's.", params: IdParams, response: withErrors({ 200: Type.Object({ policy: PolicySchema }, { additionalProperties: false }) }) } },
+    async (request) => ({ policy: toPolicy(await getPolicy(db, organisationOf(request), request.params.id)) }),
   );
 
   app.put(
@@ -372,16 +285,7 @@ export const slaRoutes: FastifyPluginAsyncTypebox<SlaRouteOptions> = async (app,
       },
     },
     async (request) => {
-      const body = request.body;
-      const existing = await policyById(request.params.id);
-      if (!existing) throw notFound('SLA policy', request.params.id);
-      if (body.organisationId && body.organisationId !== existing.organisation_id) {
-        throw invalidInput('a policy cannot move to another organisation', [{ path: '/body/organisationId', message: '/body/organisationId: cannot be changed' }]);
-      }
-      await checkPolicyRefs(db, existing.organisation_id, body);
-      const clash = await db.selectFrom('sla_policies').select('id').where('organisation_id', '=', existing.organisation_id).where('name', '=', body.name).where('id', '<>', existing.id).executeTakeFirst();
-      if (clash) throw nameTaken('policy', body.name);
-      const row = await db.updateTable('sla_policies').set({ ...policyValues(body), updated_at: new Date() }).where('id', '=', existing.id).returningAll().executeTakeFirstOrThrow();
+      const row = await withRequestPaths(() => updatePolicy(db, auditOrigin(request), request.params.id, request.body), '/body');
       return { policy: toPolicy(row) };
     },
   );
@@ -390,13 +294,7 @@ export const slaRoutes: FastifyPluginAsyncTypebox<SlaRouteOptions> = async (app,
     '/sla-policies/:id',
     { config: { access: 'sla.write' }, schema: { tags: policyTags, summary: 'Delete an SLA policy no ticket has used (deactivate it otherwise)', params: IdParams, response: withErrors({ 204: Type.Null() }) } },
     async (request, reply) => {
-      const id = request.params.id;
-      if (!(await policyById(id))) throw notFound('SLA policy', id);
-      const used =
-        (await db.selectFrom('ticket_sla').select('ticket_id').where('policy_id', '=', id).executeTakeFirst()) ??
-        (await db.selectFrom('sla_breaches').select('ticket_id').where('policy_id', '=', id).executeTakeFirst());
-      if (used) throw conflict('tickets have used this policy: set active to false instead of deleting it');
-      await db.deleteFrom('sla_policies').where('id', '=', id).execute();
+      await deletePolicy(db, auditOrigin(request), request.params.id);
       return reply.code(204).send(null);
     },
   );
