@@ -134,6 +134,11 @@ test('admin: users, business hours with a validation error and its fix, the Anth
   await page.getByLabel('Action').fill('user.*');
   await page.getByRole('button', { name: 'Filter' }).click();
   await expect(page.locator('tr[data-action="user.invited"]').filter({ hasText: invitee })).toHaveCount(1);
+
+  // The policy has no conditions: left behind it would be the first match for every later spec's tickets.
+  const policyId = ((await policy.json()) as { policy: { id: string } }).policy.id;
+  expect((await api.delete(`/api/sla-policies/${policyId}`, { headers })).status()).toBe(204);
+  await api.delete(`/api/calendars/${calendarId}`, { headers }); // refused (409) if the test gave it to an agent: harmless
   await api.dispose();
 });
 

@@ -65,7 +65,7 @@ test('agent workspace: inbox search, note, reply, the workflow task form and app
 
   const created = await ok(api, 'post', '/api/workflows', { definition: deskWorkflow(`desk-${s}`, tag) }, headers);
   await ok(api, 'post', `/api/workflows/${created.workflow.id}/publish`, { note: 'e2e' }, headers);
-  await ok(api, 'post', '/api/sla-policies', { name: `Desk ${s}`, targets: { high: { firstResponseMinutes: 240, resolutionMinutes: 2880 }, urgent: { firstResponseMinutes: 60, resolutionMinutes: 480 }, normal: { firstResponseMinutes: 480 } }, conditions: { tagsAny: [tag] } }, headers);
+  await ok(api, 'post', '/api/sla-policies', { name: `Desk ${s}`, targets: { high: { firstResponseMinutes: 240, resolutionMinutes: 2880 }, urgent: { firstResponseMinutes: 60, resolutionMinutes: 480 }, normal: { firstResponseMinutes: 480 } }, conditions: { tagsAny: [tag] }, position: -1000 }, headers);
 
   // A realistic inbox: a few other tickets around the one the agent works.
   const others = [
