@@ -165,12 +165,20 @@ describe('durable runtime under crashes', () => {
     const chaosLoop = (async () => {
       if (!chaos) return;
       while (!stopChaos) {
-        await sleep(300 + random() * 1200);
+        await sleep(1000 + random() * 2000);
         if (stopChaos) break;
         const i = Math.floor(random() * WORKERS);
         // Kill a worker while it works, not while it boots: on a loaded machine a start takes seconds, and
         // killing only starting workers would test nothing (and never finish).
-        while (!workers[i]!.ready && !stopChaos) await sleep(100);
+        while (!workers[i]!.ready && !stopChaos) {
+          // A worker that died while starting (Postgres was restarting) never becomes ready: start it again.
+          const child = workers[i]!.child;
+          if (child.exitCode !== null || child.signalCode !== null) workers[i] = startWorker(i);
+          await sleep(100);
+        }
+        if (stopChaos) break;
+        // A random moment of its work: up to 1.5 s after it started taking jobs (or after the last kill).
+        await sleep(random() * 1500);
         if (stopChaos) break;
         workers[i]!.child.kill('SIGKILL');
         kills++;
