@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['crash/**/*.test.ts'],
-    testTimeout: 480_000,
+    testTimeout: 540_000,
     hookTimeout: 120_000,
     // The crash test drives child processes and its own Postgres: keep its output readable.
     reporters: ['verbose'],
