@@ -43,6 +43,8 @@ export interface HarnessOptions {
   ai?: boolean;
   /** Overrides of the test tuning for the workers. */
   tuning?: Partial<RuntimeTuning>;
+  /** The runtime's clock (events without `at` get this time), for tests that control time. */
+  now?: () => Date;
 }
 
 export async function startHarness(label: string, options: HarnessOptions = {}): Promise<Harness> {
@@ -50,7 +52,7 @@ export async function startHarness(label: string, options: HarnessOptions = {}):
   const boss = await createBoss(tdb.connectionString, logger, tuning);
   // A pool of its own for the runtime's fast path (TestDatabase keeps its pool private).
   const runtimeDb = createDatabase(tdb.connectionString, { max: 5 });
-  const runtime = new Runtime({ db: tdb.db, pool: runtimeDb.pool, boss, logger });
+  const runtime = new Runtime({ db: tdb.db, pool: runtimeDb.pool, boss, logger, ...(options.now && { now: options.now }) });
   const workers =
     options.workers || options.ai
       ? await startWorkers(runtime, {

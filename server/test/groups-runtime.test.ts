@@ -4,22 +4,13 @@
 // timeout edge from whichever member is active: once, with the member's task closed; a redelivery changes
 // nothing. A cancel event leaves the group the same way; a timer of a group the run has left is ignored.
 import { sql } from 'kysely';
-import type { PgBoss } from 'pg-boss';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WorkflowDefinition } from '@flowdesk/schema';
-import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../src/api/app.ts';
-import { createDatabase } from '../src/db/database.ts';
-import { createBoss, pumpDueTimers, Runtime, TIMER_QUEUE } from '../src/runtime/index.ts';
+import { pumpDueTimers, TIMER_QUEUE } from '../src/runtime/index.ts';
 import type { TimerJobData } from '../src/runtime/persist.ts';
-import { createTestDatabase, type TestDatabase } from '../src/testing/index.ts';
-import { asPrincipal, createPrincipal, json, logger, publishViaApi, tuning } from './api-harness.ts';
+import { json, publishViaApi, startHarness, type Harness } from './api-harness.ts';
 
-let tdb: TestDatabase;
-let boss: PgBoss;
-let runtimeDb: ReturnType<typeof createDatabase>;
-let runtime: Runtime;
-let app: FastifyInstance;
+let h: Harness;
 let versionId: string;
 
 function definition(): WorkflowDefinition {
@@ -51,47 +42,38 @@ function definition(): WorkflowDefinition {
 }
 
 beforeAll(async () => {
-  tdb = await createTestDatabase('group_runtime');
-  boss = await createBoss(tdb.connectionString, logger, tuning);
-  runtimeDb = createDatabase(tdb.connectionString, { max: 3 });
-  runtime = new Runtime({ db: tdb.db, pool: runtimeDb.pool, boss, logger });
-  const admin = await createPrincipal(tdb.db, { role: 'admin', email: 'admin@groups.test' });
-  app = asPrincipal(await buildApp({ db: tdb.db, runtime, logger }), admin);
-  await app.ready();
-  ({ versionId } = await publishViaApi(app, definition()));
+  h = await startHarness('group_runtime');
+  ({ versionId } = await publishViaApi(h.app, definition()));
 }, 60_000);
 
 afterAll(async () => {
-  await app?.close();
-  await boss?.stop({ graceful: false });
-  await runtimeDb?.close();
-  await tdb?.drop();
+  await h?.close();
 });
 
-/** The run's timer jobs, after the timer pump handed every pending timer to pg-boss. */
+/** The run's timer jobs, after the timer pump handed every pending timer to pg-h.boss. */
 async function timerJobs(runId: string): Promise<TimerJobData[]> {
-  await pumpDueTimers(tdb.db, boss, 10 * 365 * 86_400_000, 1000);
-  const { rows } = await sql<{ data: TimerJobData }>`SELECT data FROM pgboss.job WHERE name = ${TIMER_QUEUE} AND data->>'runId' = ${runId} ORDER BY created_on`.execute(tdb.db);
+  await pumpDueTimers(h.tdb.db, h.boss, 10 * 365 * 86_400_000, 1000);
+  const { rows } = await sql<{ data: TimerJobData }>`SELECT data FROM pgboss.job WHERE name = ${TIMER_QUEUE} AND data->>'runId' = ${runId} ORDER BY created_on`.execute(h.tdb.db);
   return rows.map((r) => r.data);
 }
-/** What the timer worker (workers.ts handleTimer) sends when pg-boss hands out the job. */
+/** What the timer worker (workers.ts handleTimer) sends when pg-h.boss hands out the job. */
 const fire = (runId: string, job: TimerJobData) =>
-  runtime.sendEvent(runId, { type: 'timer.fired', nodeId: job.nodeId, visit: job.visit, timerId: job.timerId, at: job.fireAt }, { eventKey: job.key });
+  h.runtime.sendEvent(runId, { type: 'timer.fired', nodeId: job.nodeId, visit: job.visit, timerId: job.timerId, at: job.fireAt }, { eventKey: job.key });
 const startRun = async (): Promise<string> => {
-  const started = await app.inject({ method: 'POST', url: '/api/runs', payload: { workflowVersionId: versionId, ticket: { subject: 'VPN down' } } });
+  const started = await h.app.inject({ method: 'POST', url: '/api/runs', payload: { workflowVersionId: versionId, ticket: { subject: 'VPN down' } } });
   expect(started.statusCode, started.body).toBe(201);
   return json(started).run.id as string;
 };
 const submit = async (runId: string, nodeId: string, action: string) => {
-  const r = await app.inject({ method: 'POST', url: `/api/runs/${runId}/events`, payload: { type: 'task.submit', nodeId, action } });
+  const r = await h.app.inject({ method: 'POST', url: `/api/runs/${runId}/events`, payload: { type: 'task.submit', nodeId, action } });
   expect(r.statusCode, r.body).toBe(200);
   return json(r).run as { state: string; status: string };
 };
 const history = async (runId: string) =>
-  json(await app.inject({ method: 'GET', url: `/api/runs/${runId}/history` })).history as { event: { type: string }; fromState: string | null; toState: string }[];
+  json(await h.app.inject({ method: 'GET', url: `/api/runs/${runId}/history` })).history as { event: { type: string }; fromState: string | null; toState: string }[];
 
 describe('groups on the durable runtime', () => {
-  it('the group timer is one pg-boss job; it outlives moves inside the group and leaves it once, from the active member', async () => {
+  it('the group timer is one pg-h.boss job; it outlives moves inside the group and leaves it once, from the active member', async () => {
     const runId = await startRun();
     const jobs = await timerJobs(runId);
     expect(jobs.map((j) => [j.nodeId, j.visit, j.timerId])).toEqual([['work', 1, 'work:timeout']]);
@@ -112,7 +94,7 @@ describe('groups on the durable runtime', () => {
     expect(boundary).toEqual([expect.objectContaining({ fromState: 'fix', toState: 'late' })]);
     expect(rows.map((r) => r.toState)).toEqual(['triage', 'fix', 'late']);
     // The member the boundary transition left had its task closed, as for any transition.
-    const tasks = await tdb.db.selectFrom('tasks').select(['node_id', 'status']).where('run_id', '=', runId).orderBy('node_id').execute();
+    const tasks = await h.tdb.db.selectFrom('tasks').select(['node_id', 'status']).where('run_id', '=', runId).orderBy('node_id').execute();
     expect(tasks.map((t) => t.node_id)).toEqual(['fix', 'triage']);
     expect(tasks.filter((t) => t.status === 'open')).toEqual([]);
   });
@@ -120,13 +102,13 @@ describe('groups on the durable runtime', () => {
   it('a cancel event leaves the group from any member; a timer of a group the run has left is ignored', async () => {
     const runId = await startRun();
     const [job] = await timerJobs(runId);
-    const cancelled = await app.inject({ method: 'POST', url: `/api/runs/${runId}/events`, payload: { type: 'ticket.event', name: 'ticket.closed' } });
+    const cancelled = await h.app.inject({ method: 'POST', url: `/api/runs/${runId}/events`, payload: { type: 'ticket.event', name: 'ticket.closed' } });
     expect(cancelled.statusCode, cancelled.body).toBe(200);
     expect(json(cancelled).run).toMatchObject({ state: 'gone', status: 'completed' });
     const late = await fire(runId, job!);
     expect(late.applied).toBe(false);
 
-    // Pumped to pg-boss while the run is in the group; the run then leaves it (through `done`, to an end).
+    // Pumped to pg-h.boss while the run is in the group; the run then leaves it (through `done`, to an end).
     const other = await startRun();
     const [otherJob] = await timerJobs(other);
     await submit(other, 'triage', 'ok');
